@@ -10,6 +10,9 @@ from core import SpecSchemas, ok, no_content, problem, deepcopy, now_iso, new_id
 P = '/apis/bos/v2'
 SPEC = 'bos.yaml'
 HW_FIELDS = ('node_list', 'node_roles_groups', 'node_groups')
+# problem titles fixed by the BOS spec (ProblemResourceNotFound, ProblemAlreadyExists)
+NOT_FOUND = 'The resource was not found'
+EXISTS = 'The resource to be created already exists'
 ARCH = {'X86': 'x86_64', 'ARM': 'aarch64'}
 
 
@@ -145,8 +148,7 @@ def register(app):
     app.tickers.append(tick)
 
     def tpl_404(name):
-        return problem(404, 'Sessiontemplate %s could not be found' % name,
-                       title='Sessiontemplate not found')
+        return problem(404, 'Sessiontemplate %s could not be found' % name, title=NOT_FOUND)
 
     @app.route('GET', P + '/sessiontemplates')
     def list_templates(app, req):
@@ -219,7 +221,7 @@ def register(app):
         name = body.get('name') or new_id()
         with app.lock:
             if name in app.data['bos_sessions']:
-                return problem(409, "Session '%s' already exists" % name, title='Conflicting session name')
+                return problem(409, "Session '%s' already exists" % name, title=EXISTS)
             if body['template_name'] not in app.data['bos_templates']:
                 return problem(400, 'Session Template Name invalid: %s' % body['template_name'])
             data = {'name': name, 'tenant': None, 'operation': body['operation'],
@@ -244,19 +246,19 @@ def register(app):
     def session_status(app, req, sid):
         s = app.data['bos_sessions'].get(sid)
         if s is None:
-            return problem(404, 'Session %s could not be found' % sid, title='Session not found')
+            return problem(404, 'Session %s could not be found' % sid, title=NOT_FOUND)
         return ok(_ext_status(s))
 
     @app.route('GET', P + '/sessions/(?P<sid>[^/]+)')
     def get_session(app, req, sid):
         s = app.data['bos_sessions'].get(sid)
         if s is None:
-            return problem(404, 'Session %s could not be found' % sid, title='Session not found')
+            return problem(404, 'Session %s could not be found' % sid, title=NOT_FOUND)
         return ok(s['data'])
 
     @app.route('DELETE', P + '/sessions/(?P<sid>[^/]+)')
     def delete_session(app, req, sid):
         with app.lock:
             if app.data['bos_sessions'].pop(sid, None) is None:
-                return problem(404, 'Session %s could not be found' % sid, title='Session not found')
+                return problem(404, 'Session %s could not be found' % sid, title=NOT_FOUND)
         return no_content()
