@@ -94,6 +94,9 @@ def test_session_boot_sets_ready_and_cfs_in_use(api, csm_sim):
     assert st['status'] == 'complete' and st['percent_successful'] == 100.0
     assert api.call('GET', HSM + '/State/Components/' + X).json()['State'] == 'Ready'
     # the component now references the configuration: delete is refused (FACTS 2.5)
+    comp = api.call('GET', '/apis/cfs/v3/components/' + X).json()
+    assert comp['desired_config'] == 'remote-ims-node'
+    assert api.call('GET', '/apis/cfs/v3/components/x3000c0s19b3n0').status_code == 404
     r = api.call('DELETE', '/apis/cfs/v3/configurations/remote-ims-node')
     assert r.status_code == 400 and r.json()['detail'] == 'Configuration is in use.'
     assert api.call('GET', P + '/sessions').json()[0]['name'] == s['name']
@@ -131,8 +134,8 @@ def test_session_errors(api):
                  request_valid=False)
     assert r.status_code == 400
     assert r.json()['detail'] == "'explode' is not one of ['boot', 'reboot', 'shutdown'] - 'operation'"
-    assert api.call('POST', P + '/sessions', {'name': 's-fixed', 'operation': 'boot',
-                                               'template_name': 't'}).status_code == 201
+    fixed = {'name': 's-fixed', 'operation': 'boot', 'template_name': 't'}
+    assert api.call('POST', P + '/sessions', fixed).status_code == 201
     r = api.call('POST', P + '/sessions', {'name': 's-fixed', 'operation': 'boot', 'template_name': 't'})
     assert r.status_code == 409 and r.json()['detail'] == "Session 's-fixed' already exists"
     assert api.call('GET', P + '/sessions/nope').status_code == 404

@@ -101,8 +101,8 @@ def wait_complete(api, name, timeout=20):
 def test_image_session_lifecycle(api, csm_sim):
     csm_sim.config(cfs_session_seconds=1)
     put(api, 'remote-ims-node', {'layers': [LAYER]})
-    r = api.call('POST', P + '/sessions', session_body('build-ims-remote-image-arm', image=ARM_IMG,
-                                                        result='ims-remote-image-aarch64'))
+    body = session_body('build-ims-remote-image-arm', image=ARM_IMG, result='ims-remote-image-aarch64')
+    r = api.call('POST', P + '/sessions', body)
     assert r.status_code == 201
     assert r.json()['status']['session']['status'] == 'pending'
     assert r.json()['status']['session']['succeeded'] == 'none'

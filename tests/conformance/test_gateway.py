@@ -1,6 +1,5 @@
 """Keycloak, auth, SLS, the Kubernetes subset, TLS and the /_sim control API."""
 import base64
-import socket
 import time
 
 import pytest
@@ -61,7 +60,9 @@ def test_sls_unbound(api):
 
 
 def test_k8s_discovery_and_objects(csm_sim):
-    get = lambda p: requests.get(csm_sim.url + p)  # noqa: E731
+    def get(path):
+        return requests.get(csm_sim.url + path)
+
     assert get('/version').status_code == 200
     assert get('/api').json()['versions'] == ['v1']
     assert get('/apis').json() == {'kind': 'APIGroupList', 'apiVersion': 'v1', 'groups': []}
