@@ -296,9 +296,20 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # clients that hang up (timeouts, dropped faults, TLS probes) are normal here
+        import sys
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)) or 'ssl' in type(exc).__module__:
+            return
+        ThreadingHTTPServer.handle_error(self, request, client_address)
+
+
 def make_server(app, port, ssl_context=None):
-    srv = ThreadingHTTPServer(('127.0.0.1', port), Handler)
-    srv.daemon_threads = True
+    srv = Server(('127.0.0.1', port), Handler)
     if ssl_context is not None:
         # handshake in the handler thread, so one slow client cannot block accept()
         srv.socket = ssl_context.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
