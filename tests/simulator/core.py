@@ -173,8 +173,13 @@ class App(object):
     # store
     def reset(self):
         with self.lock:
-            with open(self.seed_path) as f:
-                self.seed = yaml.safe_load(f)
+            # parse the seed once per file version: resets stay cheap
+            mtime = os.stat(self.seed_path).st_mtime
+            if getattr(self, '_seed_mtime', None) != mtime:
+                with open(self.seed_path) as f:
+                    self._seed_cache = yaml.load(f, Loader=getattr(yaml, 'CSafeLoader', yaml.SafeLoader))
+                self._seed_mtime = mtime
+            self.seed = copy.deepcopy(self._seed_cache)
             self.config = {
                 'csm_version': str(self.cli_csm_version or self.seed.get('csm_version', '1.6')),
                 'token_ttl': 300,
