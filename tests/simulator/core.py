@@ -15,7 +15,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
 
-SPEC_DIR = os.environ.get('CSM_OPENAPI_DIR', '/work/shared/upstream/openapi')
+# The upstream specs live in shared/upstream/openapi beside the checkout (CI lays shared/ there too).
+SPEC_DIR = os.environ.get('CSM_OPENAPI_DIR') or next(
+    (d for d in (os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'upstream', 'openapi'),
+                 '/work/shared/upstream/openapi') if os.path.isdir(d)),
+    '/work/shared/upstream/openapi')
 
 
 def now_iso():
