@@ -14,8 +14,8 @@ BASE_IMAGE=localhost/csm-node-base
 PODMAN_IMAGE=localhost/csm-node-podman
 SUITE=bookworm
 # Bump when the image recipe changes: images with another value are rebuilt.
-RECIPE=4
-INCLUDE=python3,openssh-server,systemd,systemd-sysv,dbus,iproute2,procps,sudo,debianutils
+RECIPE=5
+INCLUDE=python3,python3-apt,openssh-server,systemd,systemd-sysv,dbus,iproute2,procps,sudo,debianutils
 CACHE=${CSM_TESTBED_CACHE:-/var/cache/csm-testbed}
 APT=(apt-get -o DPkg::Lock::Timeout=900 -y -q)
 
