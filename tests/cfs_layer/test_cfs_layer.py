@@ -88,12 +88,15 @@ def cfs_env(tmp, kubeconfig):
     return env
 
 
-def write_inventory(tmp):
+def write_inventory(tmp, image):
+    """Like CFS's: the node in Compute, and in cfs_image when an image is being customized."""
     key = sh("bash", NODES, "key")[1].strip()
-    inv = os.path.join(tmp, "hosts")
+    inv = os.path.join(tmp, "hosts-image" if image else "hosts-booted")
     with open(inv, "w") as f:
         f.write("[Compute]\n%s ansible_host=127.0.0.1 ansible_port=%d ansible_user=root "
-                "ansible_ssh_private_key_file=%s\n[Application]\n[cfs_image]\n%s\n" % (NODE, PORT, key, NODE))
+                "ansible_ssh_private_key_file=%s\n[Application]\n" % (NODE, PORT, key))
+        if image:
+            f.write("[cfs_image]\n%s\n" % NODE)
     return inv
 
 
@@ -108,16 +111,16 @@ def test_layer_runs_from_plain_clone(node, layer, ims_key, tmp_path):
     env = cfs_env(str(tmp_path), kubeconfig)
     rc, out = sh(os.path.join(BIN, "ansible-galaxy"), "collection", "list", "cray.csm", env=env, cwd=layer)
     assert "cray.csm" not in out, "cray.csm must not be installed for this test:\n" + out
-    inv = write_inventory(str(tmp_path))
 
     # 1. Image customization: default host pattern Application:Compute:&cfs_image.
-    rc, out = sh(os.path.join(BIN, "ansible-playbook"), "-i", inv, "playbooks/ims_computes.yml", env=env, cwd=layer)
+    rc, out = sh(os.path.join(BIN, "ansible-playbook"), "-i", write_inventory(str(tmp_path), True),
+                 "playbooks/ims_computes.yml", env=env, cwd=layer)
     assert rc == 0, out[-4000:]
     assert "%s " % NODE in out.split("PLAY RECAP")[-1]
 
     # 2. Booted node (runtime check on), second run: nothing changes.
-    rc, out = sh(os.path.join(BIN, "ansible-playbook"), "-i", inv, "playbooks/ims_computes.yml",
-                 "-e", "ims_computes_hosts=Compute", env=env, cwd=layer)
+    rc, out = sh(os.path.join(BIN, "ansible-playbook"), "-i", write_inventory(str(tmp_path), False),
+                 "playbooks/ims_computes.yml", "-e", "ims_computes_hosts=Compute", env=env, cwd=layer)
     assert rc == 0, out[-4000:]
     recap = out.split("PLAY RECAP")[-1]
     assert "changed=0" in recap and "failed=0" in recap, recap
