@@ -112,3 +112,71 @@ def run_tasks(csm_sim, tmp_path):
         counter[0] += 1
         return run_playbook(sim or csm_sim, tasks, str(tmp_path / ('play%d' % counter[0])), **kwargs)
     return run
+
+
+# -- container nodes from tests/testbed (podman): real SSH targets for the preflight and IMS status --
+
+TESTBED = os.path.join(COLLECTION, 'tests', 'testbed')
+NODE_IMAGES = {'sles': 'localhost/csm-node-podman', 'debian': 'localhost/csm-node-base'}
+
+
+class TestbedNode(object):
+    def __init__(self, name, port):
+        self.name = name
+        self.port = port
+        self.addr = '127.0.0.1:%d' % port
+
+    def sh(self, script):
+        """Run a shell script in the node (podman exec) and return its output."""
+        return subprocess.run(['podman', 'exec', '-i', self.name, 'sh', '-c', script], check=True,
+                              stdout=subprocess.PIPE, universal_newlines=True, timeout=60).stdout
+
+
+def _free_port():
+    import socket
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _testbed_missing():
+    """Why the container test bed cannot run here, or None."""
+    import shutil
+    if not os.path.exists(os.path.join(TESTBED, 'nodes.sh')):
+        return 'tests/testbed/nodes.sh is absent (branch nodes not merged)'
+    if shutil.which('podman') is None:
+        return 'podman is not installed: run tests/testbed/podman_setup.sh (root)'
+    for image in NODE_IMAGES.values():
+        if subprocess.run(['podman', 'image', 'exists', image]).returncode != 0:
+            return 'image %s is missing: run tests/testbed/podman_setup.sh (root)' % image
+    return None
+
+
+@pytest.fixture(scope='session')
+def testbed_nodes(_csm_sim_process):
+    """Two SSH nodes, both with the simulator's IMS public key in root's authorized_keys:
+    'sles' (uname -i prints x86_64, podman at /usr/bin/podman) and 'debian' (uname -i prints unknown).
+    Skips, saying why, when the podman test bed is not set up."""
+    why = _testbed_missing()
+    if why:
+        print('SKIP container-node tests: %s' % why)
+        pytest.skip(why)
+    scope = 'apimods-%d' % os.getpid()
+    env = dict(os.environ, CSM_TESTBED_SCOPE=scope)
+    nodes = {}
+    try:
+        for kind, arch in (('sles', 'x86_64'), ('debian', 'unknown')):
+            node = TestbedNode('csm-%s-%s' % (scope, kind), _free_port())
+            subprocess.run([os.path.join(TESTBED, 'nodes.sh'), 'up', node.name, str(node.port), '--image',
+                            NODE_IMAGES[kind], '--arch', arch], check=True, env=env, timeout=300,
+                           stdout=subprocess.PIPE)
+            nodes[kind] = node
+            node.sh('umask 077; cat >> /root/.ssh/authorized_keys <<"EOF"\n%s\nEOF\n'
+                    % _csm_sim_process.ims_public_key.strip())
+        yield nodes
+    finally:
+        for node in nodes.values():
+            subprocess.run([os.path.join(TESTBED, 'nodes.sh'), 'down', node.name], env=env,
+                           stdout=subprocess.PIPE, timeout=120)
