@@ -24,6 +24,9 @@ import sys
 import pytest
 import yaml
 
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', '..')))
+from ansible_collections.cray.csm.tests.unit import spec  # noqa: E402
+
 COLLECTION = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 COLLECTIONS_PATH = os.path.abspath(os.path.join(COLLECTION, '..', '..', '..'))
 BIN = os.path.dirname(sys.executable)
@@ -79,7 +82,8 @@ def build_playbook(sim, tasks, outdir, auth='secret', defaults=None):
              'module_defaults': {'group/cray.csm.csm': conn}, 'tasks': body}]
 
 
-def run_playbook(sim, tasks, workdir, auth='secret', defaults=None, args=(), env=None):
+def run_playbook(sim, tasks, workdir, auth='secret', defaults=None, args=(), env=None, check_spec=True):
+    """Run tasks in one playbook; every CSM request they made must be one the upstream spec defines."""
     os.makedirs(workdir, exist_ok=True)
     path = os.path.join(workdir, 'play.yml')
     with open(path, 'w') as f:
@@ -100,6 +104,12 @@ def run_playbook(sim, tasks, workdir, auth='secret', defaults=None, args=(), env
         saved = json.load(f)
     logs = saved['logs']
     runs = [TaskRun(result, logs[i + 1][len(logs[i]):]) for i, result in enumerate(saved['results'])]
+    if check_spec:
+        for run in runs:
+            for entry in run.log:
+                if '/keycloak/' not in entry['path']:
+                    # method, path and query names; bodies are checked in the unit tests (FakeClient)
+                    spec.check_request(entry['method'], entry['path'], query=entry.get('query'))
     return PlaybookRun(runs, proc.returncode, proc.stdout)
 
 
