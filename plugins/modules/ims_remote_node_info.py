@@ -65,7 +65,7 @@ remote_build_nodes:
       type: dict
       returned: when O(status) is set
 status_available:
-  description: Whether this IMS has the status endpoint; null when O(status) is not set.
+  description: Whether this IMS has the status endpoint; null when O(status) is not set or no node is registered.
   returned: always
   type: bool
 '''
