@@ -20,7 +20,7 @@ description:
   - With O(preflight), the node is first checked over SSH exactly as IMS checks it, and is not registered when
     a check fails.
 author:
-  - cray.csm contributors
+  - cray.csm contributors (!UNKNOWN)
 requirements:
   - paramiko (only for O(preflight=true)), on the host that runs the module.
 options:

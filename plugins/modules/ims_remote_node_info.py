@@ -18,7 +18,7 @@ description:
     can take a while when nodes do not answer.
   - IMS before 3.17 (CSM 1.5) has no status endpoint; then RV(status_available) is false and no status is added.
 author:
-  - cray.csm contributors
+  - cray.csm contributors (!UNKNOWN)
 options:
   xname:
     description:
