@@ -72,6 +72,8 @@ def run_playbook(tmp_path, playbook, extra_vars=None, check=False, diff=False):
 @pytest.fixture
 def csm_play(csm_sim, tmp_path):
     token = csm_sim.token()
+    # sessions finish in about a second; tests that need slow ones set more
+    csm_sim.config(cfs_session_seconds=1, bos_session_seconds=1)
 
     def play(tasks, check=False, diff=False, extra_vars=None):
         doc = [{'name': 'test', 'hosts': 'localhost', 'connection': 'local', 'gather_facts': False,
