@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: cray.csm contributors
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one CSM API client: HTTP, authentication, retries and RFC 7807 errors.
 
 Every module and plugin of cray.csm talks to CSM through CsmClient; none opens a URL itself.
