@@ -120,7 +120,7 @@ def _load(catalog):
         try:
             catalog = yaml.safe_load(to_text(catalog))
         except yaml.YAMLError as e:
-            raise AnsibleFilterError('csm_release: the catalog is not YAML: %s' % e)
+            raise AnsibleFilterError('csm_release: the catalog is not YAML: %s' % e) from None
     if not isinstance(catalog, dict) or not catalog:
         raise AnsibleFilterError(
             'csm_release: expected the csm entry of the cray-product-catalog ConfigMap (a mapping of '
