@@ -1,0 +1,291 @@
+# -*- coding: utf-8 -*-
+# Copyright: cray.csm contributors
+# MIT License (see LICENSE)
+"""The one CSM API client: HTTP, authentication, retries and RFC 7807 errors.
+
+Every module and plugin of cray.csm talks to CSM through CsmClient; none opens a URL itself.
+
+HTTP goes through ansible.module_utils.urls.open_url rather than requests or urllib3: it ships with
+ansible-core, so the client runs unchanged on the controller, inside CFS's execution environment and
+on Python 3.6 nodes, with no dependency to install, and it already handles validate_certs and ca_path.
+Retries are the client's own small loop (exponential backoff with jitter, Retry-After honoured).
+"""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import random
+import socket
+import time
+
+from urllib.error import HTTPError, URLError
+from urllib.parse import quote, urlencode
+
+from ansible.module_utils.urls import open_url
+
+# Service prefixes behind the API gateway (from each upstream spec's servers/basePath).
+IMS = '/apis/ims/v3'
+CFS = '/apis/cfs/v3'
+BOS = '/apis/bos/v2'
+HSM = '/apis/smd/hsm/v2'
+SLS = '/apis/sls/v1'
+TOKEN_PATH = '/keycloak/realms/shasta/protocol/openid-connect/token'
+
+DEFAULT_GATEWAY = 'https://api-gw-service-nmn.local'
+# Transient answers worth another try: rate limiting and the gateway's "upstream not ready".
+RETRY_STATUSES = (429, 502, 503, 504)
+# Answers that tell us the server did not act on the request, so even a POST may be repeated.
+NOT_PROCESSED_STATUSES = (429, 503)
+IDEMPOTENT_METHODS = ('GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS')
+MAX_RETRY_AFTER = 300
+
+
+class CsmError(Exception):
+    """Base of every error the client raises; modules turn it into fail_json."""
+
+    def to_dict(self):
+        return {'msg': str(self)}
+
+
+class CsmApiError(CsmError):
+    """An HTTP error answer, with the RFC 7807 problem fields when the service sent them."""
+
+    def __init__(self, method, path, status, title=None, detail=None, body=None):
+        self.method = method
+        self.path = path
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.body = body
+        super(CsmApiError, self).__init__(self._message())
+
+    def _message(self):
+        msg = '%s %s failed with HTTP %s' % (self.method, self.path, self.status)
+        if self.title:
+            msg += ' %s' % self.title
+        if self.detail:
+            msg += ': %s' % self.detail
+        return msg
+
+    @property
+    def not_found(self):
+        return self.status == 404
+
+    def to_dict(self):
+        return dict(method=self.method, path=self.path, status=self.status, title=self.title,
+                    detail=self.detail)
+
+
+class CsmAuthError(CsmError):
+    """No usable token: Keycloak refused the client credentials, or a given token was rejected."""
+
+
+class CsmConnectionError(CsmError):
+    """The gateway could not be reached (after retries), or TLS verification failed."""
+
+
+class CsmTimeout(CsmError):
+    """A wait ran out of time; `last` holds the last state seen."""
+
+    def __init__(self, message, last=None):
+        super(CsmTimeout, self).__init__(message)
+        self.last = last
+
+    def to_dict(self):
+        return {'msg': str(self), 'last': self.last}
+
+
+def _retry_after(headers):
+    """Seconds from a Retry-After header (delta-seconds form), or None."""
+    value = headers.get('Retry-After') if headers else None
+    try:
+        return min(float(value), MAX_RETRY_AFTER)
+    except (TypeError, ValueError):
+        return None
+
+
+class CsmClient(object):
+    """A CSM API gateway session.
+
+    token: a bearer token to use as is. client_id/client_secret: Keycloak client credentials used
+    to fetch a token when none is given, and to fetch a new one once when the API answers 401.
+    """
+
+    def __init__(self, api_gateway=DEFAULT_GATEWAY, token=None, client_id='admin-client',
+                 client_secret=None, validate_certs=True, ca_path=None, timeout=30, retries=5,
+                 backoff=1.0, sleep=time.sleep):
+        self.api_gateway = (api_gateway or DEFAULT_GATEWAY).rstrip('/')
+        self._token = token
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self.validate_certs = validate_certs
+        self.ca_path = ca_path
+        self.timeout = timeout
+        self.retries = max(0, retries)
+        self.backoff = backoff
+        self._sleep = sleep
+
+    @classmethod
+    def from_params(cls, params):
+        """A client from the shared connection options (see doc_fragments/connection.py)."""
+        return cls(api_gateway=params.get('api_gateway'), token=params.get('token'),
+                   client_id=params.get('client_id') or 'admin-client',
+                   client_secret=params.get('client_secret'),
+                   validate_certs=params.get('validate_certs', True), ca_path=params.get('ca_path'),
+                   timeout=params.get('timeout') or 30, retries=params.get('retries', 5))
+
+    # -- authentication -------------------------------------------------------------------------
+
+    @property
+    def token(self):
+        if not self._token:
+            self._token = self.fetch_token()
+        return self._token
+
+    def fetch_token(self):
+        """Keycloak client-credentials grant; returns the access token."""
+        if not self._client_secret:
+            raise CsmAuthError(
+                'No CSM token and no client_secret: set token (or CSM_TOKEN), or client_secret '
+                '(or CSM_CLIENT_SECRET) from the Kubernetes Secret default/admin-client-auth, '
+                'key client-secret.')
+        form = urlencode({'grant_type': 'client_credentials', 'client_id': self.client_id,
+                          'client_secret': self._client_secret})
+        try:
+            answer = self._call('POST', TOKEN_PATH, form, 'application/x-www-form-urlencoded',
+                                auth=False, safe=True)
+        except CsmApiError as e:
+            if e.status in (400, 401, 403):
+                raise CsmAuthError(
+                    'Keycloak refused client_id %r (HTTP %s): check client_secret against the '
+                    'Secret default/admin-client-auth, key client-secret.' % (self.client_id, e.status))
+            raise
+        token = answer.get('access_token') if isinstance(answer, dict) else None
+        if not token:
+            raise CsmAuthError('Keycloak answered without an access_token.')
+        return token
+
+    # -- requests -------------------------------------------------------------------------------
+
+    def get(self, path, query=None, missing_ok=False):
+        """GET path; with missing_ok, a 404 gives None instead of an error."""
+        try:
+            return self.request('GET', path, query=query)
+        except CsmApiError as e:
+            if missing_ok and e.not_found:
+                return None
+            raise
+
+    def post(self, path, body=None, safe=False):
+        """POST; safe=True marks a POST that may be repeated (a read, or an overwrite)."""
+        return self.request('POST', path, body=body, safe=safe)
+
+    def put(self, path, body, query=None):
+        return self.request('PUT', path, body=body, query=query)
+
+    def patch(self, path, body=None):
+        return self.request('PATCH', path, body=body)
+
+    def delete(self, path, missing_ok=False):
+        """DELETE path; returns False when missing_ok and it was already gone, else True."""
+        try:
+            self.request('DELETE', path)
+        except CsmApiError as e:
+            if missing_ok and e.not_found:
+                return False
+            raise
+        return True
+
+    def request(self, method, path, body=None, query=None, safe=False):
+        """Send a JSON request with the bearer token and return the decoded answer (None if empty).
+
+        A 401 fetches a new token once (when client credentials are known) and repeats the call.
+        """
+        if query:
+            path = path + '?' + urlencode([(k, v) for k, v in sorted(query.items()) if v is not None])
+        data = json.dumps(body) if body is not None else None
+        try:
+            return self._call(method, path, data, 'application/json', safe=safe)
+        except CsmApiError as e:
+            if e.status != 401:
+                raise
+            if not self._client_secret:
+                raise CsmAuthError(
+                    '%s %s: the CSM token was rejected (HTTP 401; expired?): give a fresh token, or '
+                    'client_secret so that one can be fetched.' % (method, path))
+        self._token = self.fetch_token()
+        return self._call(method, path, data, 'application/json', safe=safe)
+
+    def _call(self, method, path, data, content_type, auth=True, safe=False):
+        """One logical call: retries transient faults, then decodes JSON or raises CsmApiError."""
+        repeatable = safe or method in IDEMPOTENT_METHODS
+        attempt = 0
+        while True:
+            headers = {'Accept': 'application/json'}
+            if data is not None:
+                headers['Content-Type'] = content_type
+            if auth:
+                headers['Authorization'] = 'Bearer %s' % self.token
+            delay = None
+            try:
+                response = open_url(self.api_gateway + path, data=data, headers=headers,
+                                    method=method, validate_certs=self.validate_certs,
+                                    ca_path=self.ca_path, timeout=self.timeout,
+                                    follow_redirects='safe', use_proxy=True)
+                return _decode(response.read())
+            except HTTPError as e:
+                error = _api_error(method, path, e)
+                if e.code in RETRY_STATUSES and (repeatable or e.code in NOT_PROCESSED_STATUSES):
+                    delay = _retry_after(e.headers)
+                else:
+                    raise error
+            except (URLError, socket.error, ValueError) as e:
+                reason = getattr(e, 'reason', e)
+                if 'CERTIFICATE_VERIFY_FAILED' in str(reason) or 'certificate verify failed' in str(reason):
+                    raise CsmConnectionError(
+                        'TLS verification of %s failed (%s): set ca_path to the CSM CA (on management '
+                        'nodes /etc/cray/ca/certificate_authority.crt).' % (self.api_gateway, reason))
+                # A refused connection never reached the server; anything later might have.
+                refused = isinstance(reason, ConnectionRefusedError)
+                error = CsmConnectionError('%s %s%s: cannot reach the CSM API gateway: %s' % (
+                    method, self.api_gateway, path, reason))
+                if not (repeatable or refused):
+                    raise error
+            if attempt >= self.retries:
+                raise error
+            if delay is None:
+                delay = min(30.0, self.backoff * (2 ** attempt)) * random.uniform(0.5, 1.0)
+            attempt += 1
+            self._sleep(delay)
+
+
+def _decode(raw):
+    if not raw:
+        return None
+    text = raw.decode('utf-8') if isinstance(raw, bytes) else raw
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _api_error(method, path, http_error):
+    """CsmApiError from an HTTP error, reading RFC 7807 (or Keycloak-style) fields when present."""
+    try:
+        body = _decode(http_error.read())
+    except Exception:  # a broken body must not hide the status
+        body = None
+    title = detail = None
+    if isinstance(body, dict):
+        title = body.get('title') or body.get('error')
+        detail = body.get('detail') or body.get('error_description') or body.get('message')
+    elif isinstance(body, str) and body.strip():
+        detail = body.strip()[:500]
+    return CsmApiError(method, path.split('?')[0], http_error.code, title=title or http_error.reason,
+                       detail=detail, body=body)
+
+
+def quote_id(value):
+    """A path segment from a user value (xname, name, id)."""
+    return quote(str(value), safe='')

@@ -1,0 +1,122 @@
+# -*- coding: utf-8 -*-
+# Copyright: cray.csm contributors
+# MIT License (see LICENSE)
+"""The base of every CSM API module: shared options, the client, error mapping, ensure() and waits."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import time
+from contextlib import contextmanager
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback
+
+from ansible_collections.cray.csm.plugins.module_utils.client import (
+    DEFAULT_GATEWAY, CsmClient, CsmError, CsmTimeout)
+
+# Documented once in plugins/doc_fragments/connection.py.
+CONNECTION_SPEC = dict(
+    api_gateway=dict(type='str', default=DEFAULT_GATEWAY, fallback=(env_fallback, ['CSM_API_GATEWAY'])),
+    token=dict(type='str', no_log=True, fallback=(env_fallback, ['CSM_TOKEN'])),
+    client_id=dict(type='str', default='admin-client'),
+    client_secret=dict(type='str', no_log=True, fallback=(env_fallback, ['CSM_CLIENT_SECRET'])),
+    validate_certs=dict(type='bool', default=True),
+    ca_path=dict(type='path'),
+    timeout=dict(type='int', default=30),
+    retries=dict(type='int', default=5),
+)
+
+
+class CsmModule(AnsibleModule):
+    """AnsibleModule with the CSM connection options and a ready CsmClient.
+
+    Use `with module.api_errors():` around API calls so that any CsmError becomes fail_json with a
+    message naming method, path, status, title and detail, and a structured `failure` result.
+    """
+
+    def __init__(self, argument_spec, **kwargs):
+        spec = dict(CONNECTION_SPEC)
+        spec.update(argument_spec)
+        super(CsmModule, self).__init__(argument_spec=spec, **kwargs)
+        self.client = CsmClient.from_params(self.params)
+
+    @contextmanager
+    def api_errors(self):
+        try:
+            yield
+        except CsmError as e:
+            self.fail_json(msg=str(e), failure=e.to_dict())
+
+    def ensure(self, path, desired, state='present', read_only=(), create=None, compare=None,
+               query=None):
+        """Make the object at `path` match `desired`, the fields the user set.
+
+        Fetches the current object (None when 404). present: when `compare(desired, current)` is
+        false (default: desired is a subset of current), writes it with PUT of the current writable
+        fields overlaid with desired, or with `create(body)` when it does not exist yet. absent:
+        DELETE when it exists. `query` goes with the PUT (for example CFS's drop_branches).
+        In check mode nothing is written and the answer is predicted. Returns (changed, before, after).
+        """
+        compare = compare or is_subset
+        before = self.client.get(path, missing_ok=True)
+        if state == 'absent':
+            if before is None:
+                return False, None, None
+            if not self.check_mode:
+                self.client.delete(path, missing_ok=True)
+            return True, before, None
+        if before is not None and compare(desired, before):
+            return False, before, before
+        body = without(before or {}, read_only)
+        body.update(desired)
+        if self.check_mode:
+            after = dict(before or {})
+            after.update(body)
+        elif before is None and create is not None:
+            after = create(body)
+        else:
+            after = self.client.put(path, body, query=query)
+        return True, before, after
+
+    def exit_with(self, changed, before, after, key, **extra):
+        """exit_json with the object under `key` and, in diff mode, before/after."""
+        result = dict(changed=changed, **extra)
+        result[key] = after
+        if self._diff:
+            result['diff'] = dict(before=before or {}, after=after or {})
+        self.exit_json(**result)
+
+
+def is_subset(desired, current):
+    """True when every field of desired equals current's, recursing into dicts and lists."""
+    if isinstance(desired, dict):
+        return isinstance(current, dict) and all(
+            k in current and is_subset(v, current[k]) for k, v in desired.items())
+    if isinstance(desired, list):
+        return (isinstance(current, list) and len(desired) == len(current)
+                and all(is_subset(d, c) for d, c in zip(desired, current)))
+    return desired == current
+
+
+def without(obj, keys):
+    """A deep copy of obj without the given top-level keys (read-only fields the API rejects)."""
+    return dict((k, copy.deepcopy(v)) for k, v in obj.items() if k not in keys)
+
+
+def drop_none(obj):
+    """obj without keys whose value is None: options the user did not set are not sent."""
+    return dict((k, v) for k, v in obj.items() if v is not None)
+
+
+def wait_for(fetch, done, timeout, interval, what, sleep=time.sleep, clock=time.time):
+    """Call fetch() every `interval` seconds until done(state); raise CsmTimeout after `timeout`."""
+    deadline = clock() + timeout
+    while True:
+        state = fetch()
+        if done(state):
+            return state
+        remaining = deadline - clock()
+        if remaining <= 0:
+            raise CsmTimeout('Timed out after %ss waiting for %s.' % (timeout, what), last=state)
+        sleep(min(interval, remaining))
