@@ -90,8 +90,10 @@ def csm_play(csm_sim, tmp_path):
     csm_sim.config(cfs_session_seconds=1, bos_session_seconds=1)
 
     def play(tasks, check=False, diff=False, extra_vars=None):
+        # a fresh token per run: on a loaded machine a test can outlive the simulator's 300 s tokens
+        play.token = csm_sim.token()
         doc = [{'name': 'test', 'hosts': 'localhost', 'connection': 'local', 'gather_facts': False,
-                'module_defaults': {'group/cray.csm.csm': {'api_gateway': csm_sim.url, 'token': token}},
+                'module_defaults': {'group/cray.csm.csm': {'api_gateway': csm_sim.url, 'token': play.token}},
                 'tasks': tasks}]
         path = tmp_path / ('play-%d.yml' % len(list(tmp_path.glob('play-*.yml'))))
         path.write_text(yaml.safe_dump(doc))
@@ -106,7 +108,7 @@ def csm_play(csm_sim, tmp_path):
 
     def get(path):
         """GET through the simulator's API: (status, body)."""
-        return csm_sim.request('GET', path, headers={'Authorization': 'Bearer %s' % token})
+        return csm_sim.request('GET', path, headers={'Authorization': 'Bearer %s' % csm_sim.token()})
 
     def writes():
         """The log entries of requests that change something (token requests aside)."""
