@@ -19,7 +19,7 @@ description:
   - The recipe-built C(cray-shasta-csm-...-barebones-...) image and the C(secure-*) NCN images are never chosen.
   - A version, architecture or image that is not there fails with a message listing what is there.
 author:
-  - cray.csm contributors
+  - cray.csm contributors (!UNKNOWN)
 positional: _input
 options:
   _input:

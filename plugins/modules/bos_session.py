@@ -25,7 +25,7 @@ description:
   - A session that ends with an error or with failed nodes fails the task with BOS's error summary. The error
     C(No nodes were found to act upon) is explained, because BOS (CSM 1.7 and later) skips nodes locked in HSM.
 author:
-  - cray.csm contributors
+  - cray.csm contributors (!UNKNOWN)
 options:
   template_name:
     description: The session template to apply.

@@ -17,7 +17,7 @@ description:
     C(links) are ignored when comparing and never sent (BOS rejects them).
   - Boot sets are checked before any request (required fields, known fields, a node selector, the arch).
 author:
-  - cray.csm contributors
+  - cray.csm contributors (!UNKNOWN)
 options:
   name:
     description: Template name, 1 to 127 letters, digits, C(.), C(-) and C(_), starting and ending with a

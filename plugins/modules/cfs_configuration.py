@@ -19,7 +19,7 @@ description:
   - Bad layers (both C(commit) and C(branch), neither C(clone_url) nor C(source), a commit that is not
     40 hex digits) fail before any request.
 author:
-  - cray.csm contributors
+  - cray.csm contributors (!UNKNOWN)
 options:
   name:
     description: Configuration name, 1 to 60 characters.

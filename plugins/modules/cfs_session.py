@@ -20,7 +20,7 @@ description:
   - This is the CFS v3 form of C(cray cfs sessions create --target-definition image ...), which in the docs
     actually calls CFS v2.
 author:
-  - cray.csm contributors
+  - cray.csm contributors (!UNKNOWN)
 options:
   name:
     description:

@@ -15,7 +15,7 @@ description:
     C(Off) and others), C(Role), C(Arch), C(Enabled) and C(Locked).
   - RV(powered_on) tells whether the node is booted, which decides between a BOS C(reboot) and C(boot).
 author:
-  - cray.csm contributors
+  - cray.csm contributors (!UNKNOWN)
 options:
   xname:
     description: Node xname, for example C(x3000c0s19b4n0).

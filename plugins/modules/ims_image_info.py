@@ -15,7 +15,7 @@ description:
     (C(GET /apis/ims/v3/images), filtered here, since IMS has no name filter).
   - The record's C(link.path) and C(link.etag) are what a BOS boot set needs.
 author:
-  - cray.csm contributors
+  - cray.csm contributors (!UNKNOWN)
 options:
   id:
     description: IMS image id. An id that IMS does not know gives empty RV(images) and a null RV(image).

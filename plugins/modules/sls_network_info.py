@@ -14,7 +14,7 @@ description:
   - Reads C(GET /apis/sls/v1/networks/{name}), for example C(NMNLB), and indexes the IP reservations of all
     its subnets by name, so that the unbound DNS address is C(reservations.unbound.IPAddress).
 author:
-  - cray.csm contributors
+  - cray.csm contributors (!UNKNOWN)
 options:
   name:
     description: SLS network name, for example C(NMNLB), C(NMN), C(HMN).
