@@ -3,7 +3,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-BASE = "file:///srv/nexus/repository"
+# The scenario passes file:///srv/nexus/repository; zypper stores it as file:/ (empty host dropped).
+BASE = "file:/srv/nexus/repository"
 REPOS = {
     # alias as in the CSM doc (lower-case "sp") -> URL (upper-case "SP")
     "SUSE-SLE-Module-Basesystem-15-sp5-x86_64-Pool": BASE + "/SUSE-SLE-Module-Basesystem-15-SP5-x86_64-Pool/",
