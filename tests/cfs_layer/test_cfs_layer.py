@@ -10,19 +10,16 @@ config would), then checks the node the way IMS does: SSH as root with the IMS k
 Needs root, podman and the test-bed images (tests/testbed/podman_setup.sh).
 Run: pytest tests/cfs_layer -v
 """
-import json
 import os
 import shutil
 import subprocess
 import sys
-import time
 
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 NODES = os.path.join(ROOT, "tests", "testbed", "nodes.sh")
-K8S_STUB = os.path.join(ROOT, "molecule", "ims_ssh_key", "k8s_stub.py")
 NODE, PORT, SCOPE = "csm-cfs-layer-node", 22271, "cfs-layer-test"
 BIN = os.path.dirname(sys.executable)
 
@@ -58,24 +55,9 @@ def layer(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def ims_key(tmp_path_factory):
-    d = tmp_path_factory.mktemp("ims")
-    key = d / "id_ecdsa"
-    subprocess.check_call(["ssh-keygen", "-q", "-t", "ecdsa", "-b", "384", "-N", "", "-C", "", "-f", str(key)])
-    cms = d / "configmaps.json"
-    cms.write_text(json.dumps({"services/cray-ims-remote-keys": {
-        "public_key": (d / "id_ecdsa.pub").read_text(), "private_key": key.read_text(), "certificate": "x"}}))
-    kc = d / "kubeconfig"
-    proc = subprocess.Popen([sys.executable, K8S_STUB, "--lifetime", "600", "--configmaps", str(cms),
-                             "--kubeconfig", str(kc)])
-    for _ in range(100):
-        if kc.exists():
-            break
-        time.sleep(0.1)
-    assert kc.exists()
-    yield str(key), str(kc)
-    proc.terminate()
-    proc.wait(10)
+def ims_key(_csm_sim_process):
+    """The CSM simulator's IMS private key (file) and kubeconfig (its ConfigMap has the public key)."""
+    return _csm_sim_process.ims_private_key, _csm_sim_process.kubeconfig
 
 
 def cfs_env(tmp, kubeconfig):

@@ -1,15 +1,18 @@
 """The IMS key in the converged node, a real SSH login with it, and bad keys refused.
 
-The bad-key cases run the role again (ansible-playbook against molecule's inventory) and
-check the failure message and that authorized_keys did not change.
+The IMS key pair comes from the CSM simulator's ConfigMap services/cray-ims-remote-keys (the
+simulator, started by prepare.yml, makes a fresh pair at each start). The bad-key cases run the
+role again (ansible-playbook against molecule's inventory) and check the failure message and that
+authorized_keys did not change.
 """
 import json
 import os
 import subprocess
 import sys
-import time
+import urllib.request
 
 import pytest
+import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCENARIO = os.path.dirname(HERE)
@@ -20,13 +23,21 @@ SSH_PORT = 22261
 AUTH = "/root/.ssh/authorized_keys"
 
 
-def _read(path):
-    with open(path) as f:
-        return f.read()
+KUBECONFIG = os.path.join(EPH, "kubeconfig")
 
 
-PUB = _read(os.path.join(EPH, "ims_key.pub")).strip()
-PRIV = _read(os.path.join(EPH, "ims_key"))
+def _configmap():
+    """data of services/cray-ims-remote-keys, read from the simulator named in the kubeconfig."""
+    with open(KUBECONFIG) as f:
+        server = yaml.safe_load(f)["clusters"][0]["cluster"]["server"]
+    url = server + "/api/v1/namespaces/services/configmaps/cray-ims-remote-keys"
+    with urllib.request.urlopen(url, timeout=30) as r:
+        return json.load(r)["data"]
+
+
+_CM = _configmap()
+PUB = _CM["public_key"].strip()
+PRIV = _CM["private_key"]  # never printed: only compared line by line against output
 
 
 def run_role(tmp_path, extra_vars, verbosity=0, playbook="role_play.yml"):
@@ -44,20 +55,20 @@ def run_role(tmp_path, extra_vars, verbosity=0, playbook="role_play.yml"):
 
 
 @pytest.fixture(scope="module")
-def kubeconfig(tmp_path_factory):
-    """A stand-in Kubernetes API serving the scenario's ConfigMaps (private key included)."""
-    d = tmp_path_factory.mktemp("k8s")
-    kc = d / "kubeconfig"
-    proc = subprocess.Popen([sys.executable, os.path.join(SCENARIO, "k8s_stub.py"), "--lifetime", "300",
-                             "--configmaps", os.path.join(EPH, "configmaps.json"), "--kubeconfig", str(kc)])
-    for _ in range(100):
-        if kc.exists():
-            break
-        time.sleep(0.1)
-    assert kc.exists(), "k8s_stub.py did not start"
-    yield str(kc)
-    proc.terminate()
-    proc.wait(10)
+def kubeconfig():
+    """The simulator's kubeconfig (written by prepare.yml)."""
+    assert os.path.exists(KUBECONFIG), "no kubeconfig: did prepare.yml start the CSM simulator?"
+    return KUBECONFIG
+
+
+@pytest.fixture(scope="module")
+def ims_private_key_file(tmp_path_factory):
+    """The ConfigMap's private key in a mode-600 file, for ssh -i."""
+    path = tmp_path_factory.mktemp("ims") / "ims_key"
+    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(PRIV if PRIV.endswith("\n") else PRIV + "\n")
+    return str(path)
 
 
 def test_key_in_root_authorized_keys_with_safe_modes(host):
@@ -69,9 +80,9 @@ def test_key_in_root_authorized_keys_with_safe_modes(host):
     assert "PRIVATE KEY" not in auth.content_string
 
 
-def test_real_ssh_login_with_the_ims_key():
+def test_real_ssh_login_with_the_ims_key(ims_private_key_file):
     # What IMS does: root login with its private key, host key not checked, then `uname -i`.
-    p = subprocess.run(["ssh", "-i", os.path.join(EPH, "ims_key"), "-p", str(SSH_PORT), "-o", "BatchMode=yes",
+    p = subprocess.run(["ssh", "-i", ims_private_key_file, "-p", str(SSH_PORT), "-o", "BatchMode=yes",
                         "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no",
                         "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=10",
                         "root@127.0.0.1", "echo", "logged-in-as", "$(id -un)"],
@@ -149,7 +160,9 @@ def test_configmap_private_key_never_shown_at_vvv(tmp_path, kubeconfig):
 
 
 def test_key_file_source_and_state_absent(host, tmp_path):
-    pub_file = os.path.join(EPH, "ims_key.pub")
+    pub_file = str(tmp_path / "ims_key.pub")
+    with open(pub_file, "w") as f:
+        f.write(PUB + "\n")
     rc, out = run_role(tmp_path, {"ims_ssh_key_public_key_file": pub_file, "ims_ssh_key_state": "absent"})
     assert rc == 0, out
     assert tuple(PUB.split()[:2]) not in key_lines(host)

@@ -3,7 +3,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-BASE = "file:///srv/nexus/repository"
+# The scenario passes file:///srv/nexus/repository; zypper stores it as file:/ (empty host dropped).
+BASE = "file:/srv/nexus/repository"
 REPOS = {
     # alias as in the CSM doc (lower-case "sp") -> URL (upper-case "SP")
     "SUSE-SLE-Module-Basesystem-15-sp5-x86_64-Pool": BASE + "/SUSE-SLE-Module-Basesystem-15-SP5-x86_64-Pool/",
@@ -32,7 +33,8 @@ def test_repo_url_priority_enabled(repos, alias):
 @pytest.mark.parametrize("pkg,repo", [("podman", "Containers"), ("which", "Basesystem"), ("iptables", "Basesystem")])
 def test_package_installed_by_zypper_from_its_repo(host, pkg, repo):
     # rpm's database (not dpkg's) has it, in the stand-in version only the test repo holds.
-    assert host.check_output("rpm -q --qf '%%{VERSION}' %s" % pkg) == "99.0"
+    # libzypp uses /var/lib/rpm (as on SLES); Debian's rpm command alone would look in ~/.rpmdb.
+    assert host.check_output("rpm --dbpath /var/lib/rpm -q --qf '%%{VERSION}' %s" % pkg) == "99.0"
     assert host.file("/usr/share/csm-testbed-rpms/%s" % pkg).exists
     hist = host.check_output("cat /var/log/zypp/history")
     assert any(line.split("|")[2:3] == [pkg] and "SUSE-SLE-Module-%s-15-sp5" % repo in line
