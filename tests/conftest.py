@@ -6,5 +6,5 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from simulator.pytest_plugin import (  # noqa: E402,F401
+from simulator.pytest_plugin import (  # noqa: E402,F401  pylint: disable=unused-import
     _csm_sim_process, _csm_sim_tls_process, csm_sim, csm_sim_tls)

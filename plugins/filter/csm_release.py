@@ -95,7 +95,11 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.six import string_types
 
 # packaging is a dependency of ansible-core, so it is on every controller.
-from packaging.version import InvalidVersion, Version
+try:
+    from packaging.version import InvalidVersion, Version
+    HAS_PACKAGING = True
+except ImportError:
+    HAS_PACKAGING = False
 
 import yaml
 
@@ -130,6 +134,8 @@ def _load(catalog):
 
 
 def csm_release(catalog, version='latest', arch=None):
+    if not HAS_PACKAGING:
+        raise AnsibleFilterError('csm_release needs the Python package packaging (pip install packaging).')
     catalog = _load(catalog)
     versions = _sorted_versions(catalog)
     if version in (None, '', 'latest'):
@@ -159,8 +165,9 @@ def csm_release(catalog, version='latest', arch=None):
     if norm not in found:
         raise AnsibleFilterError(
             'csm_release: CSM %s has no barebones compute image compute-csm-%s-<version>-%s; architectures '
-            'with one: %s; its images: %s.' % (version, major_minor, norm, ', '.join(sorted(found)) or 'none',
-                                                ', '.join(sorted(to_text(n) for n in images)) or 'none'))
+            'with one: %s; its images: %s.' % (
+                version, major_minor, norm, ', '.join(sorted(found)) or 'none',
+                ', '.join(sorted(to_text(n) for n in images)) or 'none'))
     best = dict((ver, name) for ver, name in found[norm])
     name = best[_sorted_versions(best)[-1]]
     image = images[name] or {}

@@ -27,7 +27,7 @@ BIN = os.path.dirname(sys.executable)
 def sh(*cmd, **kw):
     kw.setdefault("env", dict(os.environ, CSM_TESTBED_SCOPE=SCOPE))
     p = subprocess.run(list(cmd), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
-                       timeout=kw.pop("timeout", 600), **kw)
+                       timeout=kw.pop("timeout", 600), **kw, check=False)
     return p.returncode, p.stdout
 
 

@@ -118,7 +118,7 @@ def test_locked_node(api, csm_sim, version, error):
     api.call('POST', HSM + '/locks/lock', {'ComponentIDs': [X]})
     api.call('PUT', P + '/sessiontemplates/t', template())
     sid = api.call('POST', P + '/sessions', {'operation': 'reboot', 'template_name': 't'}).json()['name']
-    done, _ = wait(api, sid)
+    done, _unused = wait(api, sid)
     assert done['status']['error'] == error
     st = api.call('GET', P + '/sessions/%s/status' % sid).json()
     if error is None:

@@ -123,7 +123,7 @@ def test_session_fail_by_regex(api, csm_sim):
     put(api, 'remote-ims-node', {'layers': [LAYER]})
     images_before = len(api.call('GET', '/apis/ims/v3/images').json())
     api.call('POST', P + '/sessions', session_body('doomed-1'))
-    s, _ = wait_complete(api, 'doomed-1')
+    s, _unused = wait_complete(api, 'doomed-1')
     assert s['status']['session']['succeeded'] == 'false'
     assert s['status']['artifacts'] == []
     assert len(api.call('GET', '/apis/ims/v3/images').json()) == images_before

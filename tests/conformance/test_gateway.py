@@ -136,7 +136,7 @@ def test_log(csm_sim):
 def test_fault_status_times_retry_after(csm_sim):
     h = {'Authorization': 'Bearer ' + csm_sim.token()}
     csm_sim.fault(method='GET', path='^/apis/ims/', status=503, retry_after=2, times=2)
-    for _ in range(2):
+    for _unused in range(2):
         r = requests.get(csm_sim.url + NODES, headers=h)
         assert r.status_code == 503 and r.headers['Retry-After'] == '2'
     assert requests.get(csm_sim.url + NODES, headers=h).status_code == 200

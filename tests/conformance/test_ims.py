@@ -20,7 +20,7 @@ def test_list_empty_then_create(api):
 
 def test_duplicate_post_overwrites_with_201(api):
     """QUIRKS.md Q-IMS-1: no 400 on a duplicate, despite the docstring."""
-    for _ in range(2):
+    for _unused in range(2):
         r = api.call('POST', P + '/remote-build-nodes', {'xname': X})
         assert r.status_code == 201
     assert api.call('GET', P + '/remote-build-nodes').json() == [{'xname': X}]

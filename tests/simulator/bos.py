@@ -95,7 +95,7 @@ def _start(app, s):
     if app.csm_version() >= (1, 7):
         # BOS >= 2.47 drops HSM-locked nodes at session setup (FACTS 2.5, 5)
         targets = [t for t in targets if not app.data['locks'][t[0]]['Locked']]
-    d['components'] = ','.join(x for x, _ in targets)
+    d['components'] = ','.join(x for x, _unused in targets)
     s['targets'] = targets
     s['failed'] = {}
     d['status']['status'] = 'running'

@@ -274,7 +274,7 @@ def register(app):
         tags = req.arg('tags')
         if tags:
             for pair in tags.split(','):
-                k, _, v = pair.partition('=')
+                k, _unused, v = pair.partition('=')
                 items = [i for i in items if i['tags'].get(k) == v]
         return _page(app, req, items, 'sessions')
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """CSM API gateway simulator: IMS, CFS, BOS, HSM, SLS, Keycloak and a Kubernetes subset.
 
 Usage: csm_simulator.py [--port 0] [--seed seed.yml] [--tls CERT_DIR] [--csm-version 1.6]

@@ -49,7 +49,7 @@ def _select(app, body):
     filters = [('Type', body.get('Type')), ('State', body.get('State')), ('Role', body.get('Role')),
                ('SubRole', body.get('Subrole')), ('Flag', body.get('Flag')), ('Arch', body.get('Arch')),
                ('Class', body.get('Class')), ('NID', body.get('NID'))]
-    if not ids and not any(v for _, v in filters):
+    if not ids and not any(v for _unused, v in filters):
         return None, []
     if not ids:
         ids = sorted(comps)

@@ -28,7 +28,7 @@ def node_status(app, xname):
         # IMS uses the xname as SSH hostname; an unmapped name does not resolve (FACTS 7)
         st['sshStatus'] = 'Unable to connect to node. Error: [Errno -2] Name or service not known'
         return st
-    host, _, port = addr.rpartition(':')
+    host, _unused, port = addr.rpartition(':')
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # Fabric default (FACTS 3.1)
     timeout = float(app.config['ssh_timeout'])
@@ -45,12 +45,12 @@ def node_status(app, xname):
     st['sshStatus'] = 'SSH connection established.'
 
     def run(cmd):
-        _, out, err = client.exec_command(cmd, timeout=timeout)
+        _unused, out, err = client.exec_command(cmd, timeout=timeout)
         text = out.read().decode(errors='replace')
         return out.channel.recv_exit_status(), text, err.read().decode(errors='replace')
 
     try:
-        rc, out, _ = run('uname -i')
+        rc, out, _unused = run('uname -i')
         if 'aarch64' in out:
             st['nodeArch'] = 'aarch64'
         elif 'x86' in out:
@@ -70,7 +70,7 @@ def node_status(app, xname):
             return st
         st['podmanStatus'] = 'Podman present at /usr/bin/podman'
         st['ableToRunJobs'] = True
-        rc, out, _ = run('ls -d1 /tmp/* | grep /tmp/ims_ | wc -l')
+        rc, out, _unused = run('ls -d1 /tmp/* | grep /tmp/ims_ | wc -l')
         try:
             st['numCurrentJobs'] = int(out.strip())
         except ValueError:

@@ -20,7 +20,7 @@ BINDS = ["/tmp", "/var/lib/containers", "/var/tmp"]
 def rbd(*args):
     """rbd on the controller as client.admin, against the test bed cluster only."""
     cmd = ["rbd", "--conf", os.path.join(CEPH_DIR, "daemons.conf"), "--id", "admin"] + list(args)
-    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=120, check=False)
 
 
 def rbd_used_bytes():
@@ -34,7 +34,7 @@ def play(*extra):
     cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], os.path.join(SCENARIO, "converge.yml")]
     for e in extra:
         cmd += ["-e", e]
-    out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=900)
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=900, check=False)
     return out.returncode, out.stdout
 
 

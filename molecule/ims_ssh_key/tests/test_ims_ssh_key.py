@@ -50,7 +50,7 @@ def run_role(tmp_path, extra_vars, verbosity=0, playbook="role_play.yml"):
         cmd.append("-" + "v" * verbosity)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env,
-                       timeout=300)
+                       timeout=300, check=False)
     return p.returncode, p.stdout
 
 
@@ -86,7 +86,7 @@ def test_real_ssh_login_with_the_ims_key(ims_private_key_file):
                         "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no",
                         "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=10",
                         "root@127.0.0.1", "echo", "logged-in-as", "$(id -un)"],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60, check=False)
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "logged-in-as root"
 
@@ -97,7 +97,7 @@ def test_another_key_cannot_log_in(tmp_path):
     p = subprocess.run(["ssh", "-i", str(other), "-p", str(SSH_PORT), "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
                         "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                         "root@127.0.0.1", "true"],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60, check=False)
     assert p.returncode != 0
 
 
@@ -125,7 +125,7 @@ def bad_key_run(host, kubeconfig, tmp_path_factory):
     empty = d / "empty.pub"
     empty.write_text("\n")
     cases = [{"name": n, "vars": {k: (str(empty) if v == "EMPTY_FILE" else v) for k, v in ev.items()}}
-             for n, ev, _ in BAD_KEYS]
+             for n, ev, _unused in BAD_KEYS]
     before = host.file(AUTH).sha256sum
     rc, out = run_role(d, {"bad_key_cases": cases, "results_file": str(d / "results.json"),
                            "ims_ssh_key_kubeconfig": kubeconfig}, playbook="bad_keys.yml")
@@ -140,7 +140,7 @@ def test_bad_key_fails_clearly(bad_key_run, case, extra_vars, message):
 
 
 def test_bad_keys_leave_authorized_keys_unchanged(bad_key_run):
-    _, _, before, after = bad_key_run
+    _unused, _unused, before, after = bad_key_run
     assert before == after
 
 

@@ -79,7 +79,7 @@ def run_playbook(tmp_path, playbook, extra_vars=None, check=False, diff=False, a
     if diff:
         args.append('--diff')
     proc = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-                          env=ansible_env(tmp_path), timeout=600)
+                          env=ansible_env(tmp_path), timeout=600, check=False)
     return Play(proc)
 
 

@@ -111,16 +111,16 @@ def test_bad_inputs_fail_before_any_change(csm_play, tmp_path):
     sim.clear_log()
     no_node = csm_play.playbook('cray.csm.build_remote_node_image', base)
     assert no_node.rc != 0 and 'Set remote_node_xname' in no_node.output
-    bad_version = csm_play.playbook('cray.csm.build_remote_node_image',
-                               dict(base, remote_node_xname='x3000c0s19b4n0', csm_version='9.9'))
+    bad_version = csm_play.playbook(
+        'cray.csm.build_remote_node_image', dict(base, remote_node_xname='x3000c0s19b4n0', csm_version='9.9'))
     assert bad_version.rc != 0
     assert 'CSM version 9.9 is not in the product catalog; it has: 1.5.2, 1.6.0, 1.6.1.' in bad_version.output
-    unknown_node = csm_play.playbook('cray.csm.build_remote_node_image',
-                                dict(base, remote_node_xname='x1000c0s0b0n0'))
+    unknown_node = csm_play.playbook(
+        'cray.csm.build_remote_node_image', dict(base, remote_node_xname='x1000c0s0b0n0'))
     assert unknown_node.rc != 0 and 'HSM does not know x1000c0s0b0n0' in unknown_node.output
     # CSM 1.6.0 has no aarch64 barebones compute image (as on real 1.6.0 systems)
-    no_arm = csm_play.playbook('cray.csm.build_remote_node_image',
-                          dict(base, remote_node_xname='x3000c0s17b2n0', csm_version='1.6.0'))
+    no_arm = csm_play.playbook(
+        'cray.csm.build_remote_node_image', dict(base, remote_node_xname='x3000c0s17b2n0', csm_version='1.6.0'))
     assert no_arm.rc != 0 and 'architectures with one: x86_64' in no_arm.output
     assert writes(sim) == []
 

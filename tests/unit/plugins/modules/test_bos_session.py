@@ -38,7 +38,7 @@ def test_named_existing_session_is_reused_whatever_the_operation(monkeypatch, fa
     fake_client.on('GET', '/apis/bos/v2/sessions/s1/status', ext())
     result = run(monkeypatch, name='s1', operation='reboot', wait=True)
     assert result['changed'] is False and result['reused'] is True
-    assert all(m == 'GET' for m, _ in fake_client.methods())
+    assert all(m == 'GET' for m, _unused in fake_client.methods())
 
 
 def test_no_nodes_explains_locks(monkeypatch, fake_client):

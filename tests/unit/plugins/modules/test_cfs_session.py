@@ -46,7 +46,7 @@ def test_same_request_is_reused_and_waited_for(monkeypatch, fake_client):
     fake_client.on('GET', PATH, lambda body: answers.pop(0) if len(answers) > 1 else answers[0])
     result = run(monkeypatch, wait=True, poll_interval=0)
     assert result['changed'] is False and result['reused'] is True and result['result_id'] == 'new-id'
-    assert all(m == 'GET' for m, _ in fake_client.methods())
+    assert all(m == 'GET' for m, _unused in fake_client.methods())
 
 
 def test_other_request_fails(monkeypatch, fake_client):

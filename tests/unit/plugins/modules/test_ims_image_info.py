@@ -6,8 +6,8 @@ __metaclass__ = type
 from ansible_collections.cray.csm.plugins.modules import ims_image_info
 from ansible_collections.cray.csm.tests.unit.utils import api_error, run_module
 
-IMG = dict(id='i1', name='n', arch='x86_64', created='2024-01-02', link=dict(path='s3://b/i1/manifest.json',
-                                                                            etag='e1', type='s3'))
+IMG = dict(id='i1', name='n', arch='x86_64', created='2024-01-02',
+           link=dict(path='s3://b/i1/manifest.json', etag='e1', type='s3'))
 
 
 def test_by_id(monkeypatch, fake_client):
