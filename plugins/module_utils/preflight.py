@@ -1,0 +1,127 @@
+# -*- coding: utf-8 -*-
+# Copyright: cray.csm contributors
+# MIT License (see LICENSE)
+"""The IMS remote build node check, run over SSH before IMS is asked to use the node.
+
+It repeats what IMS does in V3RemoteBuildNodeRecord.getStatus() (SSH as root with the IMS key,
+`uname -i`, `which podman`, count of /tmp/ims_*) and returns the same fields as IMS's
+/remote-build-nodes/status, plus the failed check and how to fix it. Unlike IMS it sets timeouts.
+"""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import io
+import os
+import socket
+import traceback
+
+try:
+    import paramiko
+    HAS_PARAMIKO = True
+    PARAMIKO_IMPORT_ERROR = None
+except ImportError:  # only needed when a preflight is requested
+    paramiko = None
+    HAS_PARAMIKO = False
+    PARAMIKO_IMPORT_ERROR = traceback.format_exc()
+
+KEY_FIX = ('authorize the IMS public key (ConfigMap services/cray-ims-remote-keys, key public_key) in '
+           "root's ~/.ssh/authorized_keys on the node, and make sure its name resolves and port 22 is open")
+ARCH_FIX = ('IMS reads the architecture from "uname -i", which must print x86_64 or aarch64 (SLES does; '
+            'Debian and some others print "unknown"): use a SLES-based remote build node image')
+PODMAN_FIX = 'install podman so that "which podman" prints /usr/bin/podman (the which command is needed too)'
+
+JOB_COUNT_CMD = 'ls -d1 /tmp/* | grep /tmp/ims_ | wc -l'
+
+
+class PreflightError(Exception):
+    """The check could not be set up (bad key); not a node failure."""
+
+
+def load_private_key(value):
+    """A paramiko key from PEM/OpenSSH text or from a file path holding it."""
+    text = value
+    if '-----BEGIN' not in value:
+        path = os.path.expanduser(value)
+        if not os.path.isfile(path):
+            raise PreflightError('ssh_private_key is neither key text nor a readable file: %s' % value)
+        with open(path) as f:
+            text = f.read()
+    classes = [getattr(paramiko, n) for n in ('ECDSAKey', 'Ed25519Key', 'RSAKey') if hasattr(paramiko, n)]
+    for cls in classes:
+        try:
+            return cls.from_private_key(io.StringIO(text))
+        except (paramiko.SSHException, ValueError, TypeError, IndexError):
+            continue
+    raise PreflightError('ssh_private_key is not an unencrypted ECDSA, Ed25519 or RSA private key.')
+
+
+class _AcceptUnknownHost(object):
+    """Accept any host key in memory only, as IMS (Fabric's AutoAddPolicy) does; nothing is written."""
+
+    def missing_host_key(self, client, hostname, key):
+        return None
+
+
+def check_node(host, port, private_key, timeout=10):
+    """Run the IMS checks on host:port. Returns a dict with the IMS status fields plus
+    `failed_check` (ssh, arch, podman or None) and `fix` (what to do, or None)."""
+    st = dict(sshStatus='Unknown', podmanStatus='Unknown', nodeArch='Unknown', numCurrentJobs=-1,
+              ableToRunJobs=False, failed_check=None, fix=None)
+    pkey = load_private_key(private_key)
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(_AcceptUnknownHost())
+    try:
+        try:
+            client.connect(host, port=port, username='root', pkey=pkey, timeout=timeout,
+                           banner_timeout=timeout, auth_timeout=timeout, look_for_keys=False,
+                           allow_agent=False)
+        except (paramiko.SSHException, socket.error, EOFError) as e:
+            st.update(sshStatus='Unable to connect to node. Error: %s' % (e or type(e).__name__),
+                      failed_check='ssh', fix=KEY_FIX)
+            return st
+        st['sshStatus'] = 'SSH connection established.'
+
+        def run(cmd):
+            _, out, err = client.exec_command(cmd, timeout=timeout)
+            text = out.read().decode('utf-8', 'replace')
+            return out.channel.recv_exit_status(), text
+
+        rc, out = run('uname -i')
+        if 'aarch64' in out:
+            st['nodeArch'] = 'aarch64'
+        elif 'x86' in out:
+            st['nodeArch'] = 'x86_64'
+        else:
+            st.update(nodeArch='Undefined architecture type for node, result: %s' % out,
+                      failed_check='arch', fix=ARCH_FIX)
+            return st
+        rc, out = run('which podman')
+        if rc != 0 or '/usr/bin/podman' not in out:
+            st.update(podmanStatus='Podman not installed on node.' if rc == 0 else
+                      'Unable determine if tools are installed on node. "which podman" exited %d' % rc,
+                      failed_check='podman', fix=PODMAN_FIX)
+            return st
+        st.update(podmanStatus='Podman present at /usr/bin/podman', ableToRunJobs=True)
+        rc, out = run(JOB_COUNT_CMD)
+        try:
+            st['numCurrentJobs'] = int(out.strip())
+        except ValueError:
+            pass  # best effort, as in IMS
+        return st
+    except (paramiko.SSHException, socket.error, EOFError) as e:
+        # the connection dropped or timed out while a command ran
+        check = 'arch' if st['nodeArch'] == 'Unknown' else 'podman'
+        st.update(failed_check=check, fix=KEY_FIX,
+                  sshStatus='Connection lost while checking the node: %s' % (e or type(e).__name__))
+        return st
+    finally:
+        client.close()
+
+
+def failure_message(host, port, st):
+    """One sentence naming the failed check, what was seen and the fix."""
+    seen = {'ssh': st['sshStatus'], 'arch': st['nodeArch'], 'podman': st['podmanStatus']}
+    return 'Preflight of %s (SSH %s:%s) failed the %s check: %s. Fix: %s.' % (
+        st.get('xname') or host, host, port, st['failed_check'], seen[st['failed_check']].strip(),
+        st['fix'])

@@ -1,0 +1,108 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: cray.csm contributors
+# MIT License (see LICENSE)
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: hsm_lock_info
+short_description: Read HSM lock status of components
+version_added: 0.1.0
+description:
+  - With O(component_ids), reads the lock status of those components with one C(POST /locks/status).
+  - Otherwise lists the lock status of all components matching the filters (C(GET /locks/status)).
+author:
+  - cray.csm contributors
+options:
+  component_ids:
+    description:
+      - Component xnames to read. Cannot be combined with the filters.
+    type: list
+    elements: str
+  type:
+    description: Only components of this HMS type, for example C(Node).
+    type: str
+  state:
+    description: Only components in this HMS state, for example C(Ready).
+    type: str
+  role:
+    description: Only components with this HMS role, for example C(Compute).
+    type: str
+  locked:
+    description: Only locked (V(true)) or unlocked (V(false)) components.
+    type: bool
+  reserved:
+    description: Only reserved (V(true)) or unreserved (V(false)) components.
+    type: bool
+extends_documentation_fragment:
+  - cray.csm.connection
+  - cray.csm.attributes
+  - cray.csm.attributes.info_module
+'''
+
+EXAMPLES = r'''
+- name: Is the remote build node locked?
+  cray.csm.hsm_lock_info:
+    component_ids: [x3000c0s19b4n0]
+  register: lock
+
+- name: All locked compute nodes
+  cray.csm.hsm_lock_info:
+    type: Node
+    role: Compute
+    locked: true
+  register: locked_nodes
+'''
+
+RETURN = r'''
+components:
+  description: Lock status records as HSM returns them.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"ID": "x3000c0s19b4n0", "Locked": true, "Reserved": false, "ReservationDisabled": false}]
+not_found:
+  description: The given O(component_ids) that HSM does not know.
+  returned: always
+  type: list
+  elements: str
+'''
+
+from ansible_collections.cray.csm.plugins.module_utils.client import HSM
+from ansible_collections.cray.csm.plugins.module_utils.hsm import component_ids_error, lock_status, unique
+from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
+
+FILTERS = ('type', 'state', 'role', 'locked', 'reserved')
+
+
+def main():
+    module = CsmModule(
+        argument_spec=dict(
+            component_ids=dict(type='list', elements='str'),
+            type=dict(type='str'), state=dict(type='str'), role=dict(type='str'),
+            locked=dict(type='bool'), reserved=dict(type='bool'),
+        ),
+        mutually_exclusive=[('component_ids', f) for f in FILTERS],
+        supports_check_mode=True,
+    )
+    p = module.params
+    with module.api_errors():
+        if p['component_ids'] is not None:
+            ids = unique(p['component_ids'])
+            error = component_ids_error(ids)
+            if error:
+                module.fail_json(msg=error)
+            records, missing = lock_status(module.client, ids)
+            components = [records[i] for i in ids if i in records]
+        else:
+            # HSM reads booleans in the query as true/false
+            query = dict((k, str(p[k]).lower() if isinstance(p[k], bool) else p[k]) for k in FILTERS)
+            answer = module.client.get(HSM + '/locks/status', query=query) or {}
+            components, missing = answer.get('Components') or [], []
+    module.exit_json(changed=False, components=components, not_found=missing)
+
+
+if __name__ == '__main__':
+    main()

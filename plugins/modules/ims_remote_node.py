@@ -1,0 +1,226 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: cray.csm contributors
+# MIT License (see LICENSE)
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: ims_remote_node
+short_description: Register or remove an IMS remote build node
+version_added: 0.1.0
+description:
+  - Registers a compute node with IMS as a remote build node (C(POST /v3/remote-build-nodes)), or removes it
+    (C(DELETE /v3/remote-build-nodes/{xname})).
+  - IMS answers 201 to a duplicate registration and silently overwrites it, so the module reads the node first
+    and only registers it when it is missing.
+  - Removal deletes only the named node; the module never calls the collection-level DELETE, which removes
+    every node.
+  - With O(preflight), the node is first checked over SSH exactly as IMS checks it, and is not registered when
+    a check fails.
+author:
+  - cray.csm contributors
+requirements:
+  - paramiko (only for O(preflight=true)), on the host that runs the module.
+options:
+  xname:
+    description:
+      - Node xname, for example C(x3000c0s19b4n0). IMS uses it as the SSH host name of the node.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) registers the node when it is missing; V(absent) removes it when it is registered.
+    type: str
+    choices: [present, absent]
+    default: present
+  preflight:
+    description:
+      - Before registering, SSH to the node as root with O(ssh_private_key) and run the IMS checks
+        (C(uname -i) must contain C(x86) or C(aarch64); C(which podman) must print C(/usr/bin/podman);
+        the C(/tmp/ims_*) job directories are counted).
+      - A failed check fails the task, names the check and the fix, and nothing is registered.
+      - Runs in check mode too, since it changes nothing.
+    type: bool
+    default: false
+  ssh_host:
+    description:
+      - Host to SSH to for O(preflight). Defaults to O(xname), which is what IMS connects to.
+    type: str
+  ssh_port:
+    description:
+      - SSH port for O(preflight).
+    type: int
+    default: 22
+  ssh_private_key:
+    description:
+      - The IMS private key, as text or as the path of a file holding it; required with O(preflight=true).
+      - On CSM it is key C(private_key) of the ConfigMap C(cray-ims-remote-keys) in namespace C(services).
+      - Host keys are accepted without checking and nothing is written to C(known_hosts), as IMS does.
+    type: str
+  wait:
+    description:
+      - After registering, poll C(GET /v3/remote-build-nodes/status/{xname}) until C(ableToRunJobs) is true.
+      - IMS before 3.17 (CSM 1.5) has no status endpoint; then the module warns and returns the preflight
+        result as RV(status) instead.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Seconds to wait with O(wait), and the SSH timeout of O(preflight).
+    type: int
+    default: 300
+extends_documentation_fragment:
+  - cray.csm.connection
+  - cray.csm.attributes
+  - cray.csm.attributes.changes
+'''
+
+EXAMPLES = r'''
+- name: Read the IMS private key (never shown)
+  kubernetes.core.k8s_info:
+    kind: ConfigMap
+    namespace: services
+    name: cray-ims-remote-keys
+  register: ims_keys
+  no_log: true
+
+- name: Check the node like IMS does, register it and wait until IMS can use it
+  cray.csm.ims_remote_node:
+    xname: x3000c0s19b4n0
+    preflight: true
+    ssh_private_key: "{{ ims_keys.resources[0].data.private_key }}"
+    wait: true
+    wait_timeout: 120
+  delegate_to: localhost
+
+- name: Remove the node from IMS
+  cray.csm.ims_remote_node:
+    xname: x3000c0s19b4n0
+    state: absent
+'''
+
+RETURN = r'''
+node:
+  description: The IMS record of the node after the task; null when absent.
+  returned: always
+  type: dict
+  sample: {"xname": "x3000c0s19b4n0"}
+status:
+  description:
+    - The node's status as IMS reports it (with O(wait)), or as the preflight found it; null when neither ran.
+  returned: always
+  type: dict
+  contains:
+    xname: {description: The node., type: str, returned: when IMS answered}
+    sshStatus: {description: Result of the SSH connection., type: str, sample: SSH connection established.}
+    nodeArch: {description: Architecture from C(uname -i), type: str, sample: x86_64}
+    podmanStatus: {description: Result of C(which podman)., type: str, sample: Podman present at /usr/bin/podman}
+    numCurrentJobs: {description: Count of C(/tmp/ims_*) directories; -1 when unknown., type: int}
+    ableToRunJobs: {description: Whether IMS can run jobs on the node., type: bool}
+preflight:
+  description:
+    - The preflight result with O(preflight=true), the IMS status fields plus C(failed_check) and C(fix);
+      null otherwise.
+  returned: always
+  type: dict
+  sample: {"ableToRunJobs": true, "failed_check": null, "fix": null, "nodeArch": "x86_64", "numCurrentJobs": 0,
+           "podmanStatus": "Podman present at /usr/bin/podman", "sshStatus": "SSH connection established."}
+'''
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.cray.csm.plugins.module_utils import preflight as pf
+from ansible_collections.cray.csm.plugins.module_utils.client import IMS, CsmApiError, CsmTimeout, quote_id
+from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, wait_for
+from ansible_collections.cray.csm.plugins.module_utils.xname import node_xname_error
+
+STATUS_FIELDS = ('xname', 'sshStatus', 'nodeArch', 'podmanStatus', 'numCurrentJobs', 'ableToRunJobs')
+POLL_SECONDS = 5
+
+
+def run_preflight(module, xname):
+    p = module.params
+    if not pf.HAS_PARAMIKO:
+        module.fail_json(msg=missing_required_lib('paramiko', reason='for preflight'),
+                         exception=pf.PARAMIKO_IMPORT_ERROR)
+    host = p['ssh_host'] or xname
+    try:
+        result = pf.check_node(host, p['ssh_port'], p['ssh_private_key'], timeout=min(p['wait_timeout'], 30))
+    except pf.PreflightError as e:
+        module.fail_json(msg=str(e))
+    result['xname'] = xname
+    if result['failed_check']:
+        module.fail_json(msg=pf.failure_message(host, p['ssh_port'], result), preflight=result)
+    return result
+
+
+def wait_ready(module, xname):
+    """IMS status once ableToRunJobs, or None when this IMS has no status endpoint."""
+    try:
+        return wait_for(lambda: module.client.get(IMS + '/remote-build-nodes/status/' + quote_id(xname)),
+                        lambda s: bool(s and s.get('ableToRunJobs')), module.params['wait_timeout'],
+                        POLL_SECONDS, 'IMS to report %s ableToRunJobs' % xname)
+    except CsmApiError as e:
+        if not e.not_found:
+            raise
+    except CsmTimeout as e:
+        last = e.last or {}
+        module.fail_json(msg='%s Last IMS status: sshStatus %r, nodeArch %r, podmanStatus %r.' % (
+            e, last.get('sshStatus'), last.get('nodeArch'), last.get('podmanStatus')), status=last)
+    return None
+
+
+def main():
+    module = CsmModule(
+        argument_spec=dict(
+            xname=dict(type='str', required=True),
+            state=dict(type='str', choices=['present', 'absent'], default='present'),
+            preflight=dict(type='bool', default=False),
+            ssh_host=dict(type='str'),
+            ssh_port=dict(type='int', default=22),
+            ssh_private_key=dict(type='str', no_log=True),
+            wait=dict(type='bool', default=False),
+            wait_timeout=dict(type='int', default=300),
+        ),
+        required_if=[('preflight', True, ['ssh_private_key'])],
+        supports_check_mode=True,
+    )
+    p = module.params
+    xname = p['xname']
+    error = node_xname_error([xname])
+    if error:
+        module.fail_json(msg=error)
+    path = IMS + '/remote-build-nodes/' + quote_id(xname)
+    client = module.client
+
+    with module.api_errors():
+        if p['state'] == 'absent':
+            if module.check_mode:
+                before = client.get(path, missing_ok=True)
+            else:
+                before = {'xname': xname} if client.delete(path, missing_ok=True) else None
+            module.exit_with(before is not None, before, None, 'node', status=None)
+
+        checked = run_preflight(module, xname) if p['preflight'] else None
+        before = client.get(path, missing_ok=True)
+        after = before
+        if before is None:
+            after = {'xname': xname} if module.check_mode else client.post(
+                IMS + '/remote-build-nodes', {'xname': xname})
+        status = None
+        # a node registered only in check mode has no IMS status to read
+        if p['wait'] and not (module.check_mode and before is None):
+            status = wait_ready(module, xname)
+            if status is None:
+                module.warn('This IMS has no remote build node status endpoint (IMS before 3.17, CSM 1.5); '
+                            'returning the preflight result instead%s.' % (
+                                '' if checked else ', but preflight was not requested'))
+        if status is None and checked:
+            status = dict((k, checked[k]) for k in STATUS_FIELDS)
+    module.exit_with(before is None, before, after, 'node', status=status, preflight=checked)
+
+
+if __name__ == '__main__':
+    main()

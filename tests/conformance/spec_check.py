@@ -1,0 +1,185 @@
+"""Validate simulator requests and responses against the upstream specs.
+
+OAS3 specs (ims, cfs, bos, sls) go through openapi-core; smd.yaml (Swagger 2.0) through jsonschema
+against its definitions. Imports nothing from the simulator or plugins/.
+"""
+import json
+import os
+import re
+
+import jsonschema
+import requests
+import yaml
+from openapi_core import Config, OpenAPI
+from openapi_core.datatypes import RequestParameters
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+SPEC_DIR = os.environ.get('CSM_OPENAPI_DIR', '/work/shared/upstream/openapi')
+GATEWAY = 'https://api-gw-service-nmn.local'  # the spec `servers` host
+PREFIX = {'/apis/ims': 'ims', '/apis/cfs': 'cfs', '/apis/bos': 'bos', '/apis/sls': 'sls',
+          '/apis/smd/hsm/v2': 'smd'}
+_specs = {}
+DESERIALIZERS = {'application/problem+json': lambda data, **kw: json.loads(data)}
+
+
+class SpecMismatch(AssertionError):
+    pass
+
+
+def spec_for(path):
+    for p, name in PREFIX.items():
+        if path.startswith(p + '/'):
+            return name
+    raise AssertionError('no spec for %s' % path)
+
+
+def oas(name):
+    if name not in _specs:
+        # ims.yaml repeats an operationId (get_all_v3_remote_build_status), so the spec
+        # itself does not pass openapi-spec-validator: skip the spec check, keep the schemas
+        _specs[name] = OpenAPI.from_file_path(os.path.join(SPEC_DIR, name + '.yaml'),
+                                              config=Config(
+                                                  spec_validator_cls=None,
+                                                  extra_media_type_deserializers=DESERIALIZERS))
+    return _specs[name]
+
+
+def swagger():
+    if 'smd' not in _specs:
+        with open(os.path.join(SPEC_DIR, 'smd.yaml')) as f:
+            _specs['smd'] = yaml.safe_load(f)
+    return _specs['smd']
+
+
+class _Req(object):
+    def __init__(self, prep, path, query):
+        self.method = prep.method.lower()
+        self.host_url = GATEWAY
+        self.path = path
+        self.body = prep.body.encode() if isinstance(prep.body, str) else prep.body
+        self.content_type = prep.headers.get('Content-Type', '')
+        self.parameters = RequestParameters(query=ImmutableMultiDict(query),
+                                            header=Headers(dict(prep.headers)),
+                                            cookie=ImmutableMultiDict(), path={})
+
+
+class _Resp(object):
+    def __init__(self, r):
+        self.status_code = r.status_code
+        self.content_type = r.headers.get('Content-Type', '')
+        self.headers = Headers(dict(r.headers))
+        self.data = r.content
+
+
+def _sw_resolve(doc, schema, depth=0):
+    if depth > 40:
+        return {}
+    if isinstance(schema, list):
+        return [_sw_resolve(doc, s, depth + 1) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if '$ref' in schema:
+        node = doc
+        for part in schema['$ref'].lstrip('#/').split('/'):
+            node = node[part]
+        return _sw_resolve(doc, node, depth + 1)
+    return dict((k, _sw_resolve(doc, v, depth + 1)) for k, v in schema.items()
+                if k not in ('example', 'x-nullable'))
+
+
+def swagger_patched():
+    """smd.yaml with the differences of the real HSM applied (QUIRKS.md Q-HSM-1, Q-HSM-2)."""
+    if 'smd-patched' not in _specs:
+        import copy
+        doc = copy.deepcopy(swagger())
+        x = doc['definitions']['XnameResponse_1.0.0']
+        x['required'] = []  # the lock answer has no code/message
+        doc['definitions']['FailedXnames.1.0.0']['properties']['Reason']['enum'].append('Unlocked')
+        _specs['smd-patched'] = doc
+    return _specs['smd-patched']
+
+
+def _sw_operation(path, method, doc=None):
+    doc = doc or swagger()
+    rel = path[len(doc['basePath']):]
+    for tpl, ops in doc['paths'].items():
+        rx = '^' + re.sub(r'\{[^}]+\}', '[^/]+', tpl) + '$'
+        if re.match(rx, rel) and method.lower() in ops:
+            return ops[method.lower()]
+    raise AssertionError('smd.yaml has no operation %s %s' % (method, path))
+
+
+def validate_swagger(r, path, method, strict=False):
+    doc = swagger() if strict else swagger_patched()
+    op = _sw_operation(path, method, doc)
+    for p in op.get('parameters', []):
+        p = _sw_resolve(doc, p)
+        if p.get('in') == 'body' and r.request.body:
+            jsonschema.validate(json.loads(r.request.body), _sw_resolve(doc, p['schema']))
+    resp = op['responses'].get(str(r.status_code)) or op['responses'].get('default')
+    assert resp is not None, 'smd.yaml: no response %s for %s %s' % (r.status_code, method, path)
+    resp = _sw_resolve(doc, resp)
+    if 'schema' in resp:
+        jsonschema.validate(r.json(), resp['schema'])
+
+
+class ApiClient(object):
+    """Calls the simulator with a token and validates every exchange against the spec."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        self.session = requests.Session()
+        self.session.headers['Authorization'] = 'Bearer ' + sim.token()
+
+    def call(self, method, path, json_body=None, params=None, validate=True, data=None,
+             headers=None, request_valid=True):
+        """request_valid=False: the request is a deliberate error case, and the spec must
+        reject it too; the response is still validated."""
+        r = self.session.request(method, self.sim.url + path, json=json_body, params=params,
+                                 data=data, headers=headers, timeout=60)
+        if validate:
+            self.validate(r, path, params or {}, request_valid)
+        return r
+
+    def validate(self, r, path, params, request_valid=True):
+        name = spec_for(path)
+        if name == 'smd':
+            return validate_swagger(r, path, r.request.method)
+        spec = oas(name)
+        req = _Req(r.request, path, params)
+        if request_valid:
+            spec.validate_request(req)
+        else:
+            errors = list(spec.iter_request_errors(req))
+            if not errors:
+                raise SpecMismatch('spec accepts a request the test calls invalid')
+        resp = _Resp(r)
+        if resp.content_type.startswith('application/problem+json') and not declares_problem(
+                spec, path, r.request.method, r.status_code):
+            # the spec declares errors as application/json, the service sends problem+json
+            # (QUIRKS.md Q-IMS-5): validate the body under the declared type
+            resp.content_type = 'application/json'
+        spec.validate_response(req, resp)
+
+
+def declares_problem(spec, path, method, status):
+    """Does the OAS operation declare application/problem+json for this status?"""
+    doc = spec.spec.read_value() if hasattr(spec.spec, 'read_value') else None
+    if doc is None:
+        with open(os.path.join(SPEC_DIR, spec_for(path) + '.yaml')) as f:
+            doc = yaml.safe_load(f)
+    server = [p for p in PREFIX if path.startswith(p + '/')][0]
+    rel = path[len(server):]
+    if spec_for(path) == 'sls':
+        rel = rel[len('/v1'):]
+    for tpl, ops in doc['paths'].items():
+        if re.match('^' + re.sub(r'\{[^}]+\}', '[^/]+', tpl) + '$', rel) and method.lower() in ops:
+            resps = ops[method.lower()].get('responses', {})
+            resp = resps.get(str(status)) or resps.get(status) or resps.get('default') or {}
+            if '$ref' in resp:
+                node = doc
+                for part in resp['$ref'].lstrip('#/').split('/'):
+                    node = node[part]
+                resp = node
+            return 'application/problem+json' in (resp.get('content') or {})
+    return False

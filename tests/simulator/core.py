@@ -1,0 +1,310 @@
+"""Shared core of the CSM simulator: routing, store, auth, faults, request log, problem+json.
+
+Imports nothing from plugins/ (independent second reading of the upstream specs).
+"""
+import copy
+import json
+import os
+import re
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import yaml
+
+SPEC_DIR = os.environ.get('CSM_OPENAPI_DIR', '/work/shared/upstream/openapi')
+
+
+def now_iso():
+    return datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def new_id():
+    return str(uuid.uuid4())
+
+
+class Response(object):
+    def __init__(self, status, body=None, content_type='application/json', headers=None):
+        self.status = status
+        self.body = body
+        self.content_type = content_type
+        self.headers = headers or {}
+
+    def payload(self):
+        if self.body is None:
+            return b''
+        if isinstance(self.body, bytes):
+            return self.body
+        if isinstance(self.body, str):
+            return self.body.encode()
+        return json.dumps(self.body, sort_keys=True).encode()
+
+
+def ok(body, status=200):
+    return Response(status, body)
+
+
+def no_content():
+    return Response(204, None, content_type=None)
+
+
+def problem(status, detail, title=None, **extra):
+    """RFC 7807 answer, as all five services use (FACTS 2.0)."""
+    titles = {400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
+              405: 'Method Not Allowed', 409: 'Conflict', 415: 'Unsupported Media Type',
+              422: 'Unprocessable Entity', 500: 'Internal Server Error', 503: 'Service Unavailable'}
+    body = {'type': 'about:blank', 'title': title or titles.get(status, 'Error'),
+            'status': status, 'detail': detail}
+    body.update(extra)
+    return Response(status, body, content_type='application/problem+json')
+
+
+class Request(object):
+    def __init__(self, method, raw_path, headers, body):
+        parts = urlsplit(raw_path)
+        self.method = method
+        self.path = unquote(parts.path)
+        self.query_string = parts.query
+        self.query = parse_qs(parts.query, keep_blank_values=True)
+        self.headers = headers
+        self.body = body
+        self._json = None
+
+    def arg(self, name, default=None):
+        vals = self.query.get(name)
+        return vals[-1] if vals else default
+
+    def json(self):
+        """Parsed JSON body; raises ValueError when not JSON."""
+        if self._json is None:
+            self._json = json.loads(self.body.decode() if self.body else '')
+        return self._json
+
+
+# ---- schema validation against the upstream specs, the way connexion 2 reports it ----
+
+class SpecSchemas(object):
+    """Loads an OpenAPI/Swagger file and validates bodies like connexion 2 does (FACTS 2.0)."""
+    _cache = {}
+
+    def __init__(self, filename):
+        with open(os.path.join(SPEC_DIR, filename)) as f:
+            self.doc = yaml.safe_load(f)
+
+    @classmethod
+    def get(cls, filename):
+        if filename not in cls._cache:
+            cls._cache[filename] = cls(filename)
+        return cls._cache[filename]
+
+    def _lookup(self, ref):
+        node = self.doc
+        for part in ref.lstrip('#/').split('/'):
+            node = node[part]
+        return node
+
+    def resolve(self, schema, depth=0):
+        """Inline $ref and turn OAS `nullable` into a JSON-schema null type."""
+        if depth > 30:
+            return {}
+        if isinstance(schema, list):
+            return [self.resolve(s, depth + 1) for s in schema]
+        if not isinstance(schema, dict):
+            return schema
+        if '$ref' in schema:
+            return self.resolve(self._lookup(schema['$ref']), depth + 1)
+        out = {}
+        for k, v in schema.items():
+            if k in ('properties', 'definitions') and isinstance(v, dict):
+                out[k] = dict((pk, self.resolve(pv, depth + 1)) for pk, pv in v.items())
+            elif k in ('example', 'examples', 'description'):
+                continue
+            else:
+                out[k] = self.resolve(v, depth + 1)
+        if out.get('nullable') and isinstance(out.get('type'), str):
+            out['type'] = [out['type'], 'null']
+        return out
+
+    def validate(self, schema_ref, body):
+        """Return a connexion-style message for the first error, or None."""
+        import jsonschema
+        from jsonschema import validators
+
+        def read_only(validator, ro, instance, schema):
+            if ro:
+                yield jsonschema.ValidationError('Property is read-only')
+
+        # connexion 2.14 request validator: readOnly properties are rejected (FACTS 2.0)
+        cls = validators.extend(jsonschema.Draft4Validator, {'readOnly': read_only})
+        schema = self.resolve({'$ref': schema_ref})
+        for err in cls(schema).iter_errors(body):
+            path = '.'.join(str(p) for p in err.path)
+            return err.message + (" - '%s'" % path if path else '')
+        return None
+
+
+# ---- the application ----
+
+class App(object):
+    def __init__(self, seed_path, csm_version=None):
+        self.seed_path = seed_path
+        self.cli_csm_version = csm_version
+        self.lock = threading.RLock()
+        self.routes = []
+        self.base_url = ''
+        self.tls_ca = None
+        self.faults = []
+        self.log = []
+        self.tickers = []
+        self.loaders = []
+        self.ims_keys = {}
+        # call reset() once every service has registered its loader
+
+    # routing
+    def route(self, method, pattern, auth=True):
+        def deco(fn):
+            self.routes.append((method, re.compile('^' + pattern + '$'), fn, auth))
+            return fn
+        return deco
+
+    # store
+    def reset(self):
+        with self.lock:
+            with open(self.seed_path) as f:
+                self.seed = yaml.safe_load(f)
+            self.config = {
+                'csm_version': str(self.cli_csm_version or self.seed.get('csm_version', '1.6')),
+                'token_ttl': 300,
+                'cfs_session_seconds': 3.0,
+                'bos_session_seconds': 3.0,
+                'cfs_fail_sessions': [],
+                'bos_fail_sessions': [],
+                'ssh_timeout': 5.0,
+            }
+            self.config.update(self.seed.get('config') or {})
+            if self.cli_csm_version:
+                self.config['csm_version'] = str(self.cli_csm_version)
+            self.client_secret = self.seed['client_secret']
+            self.tokens = {}
+            self.faults = []
+            self.log = []
+            self.data = {}
+            for fn in self.loaders:
+                fn(self)
+
+    def csm_version(self):
+        return tuple(int(x) for x in str(self.config['csm_version']).split('.')[:2])
+
+    # auth: one check for every CSM API call
+    def authorized(self, req):
+        h = req.headers.get('Authorization', '')
+        if not h.startswith('Bearer '):
+            return False
+        exp = self.tokens.get(h[7:].strip())
+        return exp is not None and exp > time.time()
+
+    # faults
+    def match_fault(self, req):
+        for f in list(self.faults):
+            if f.get('method') and f['method'].upper() != req.method:
+                continue
+            if not re.search(f['path'], req.path):
+                continue
+            if f.get('times') is not None:
+                f['times'] -= 1
+                if f['times'] <= 0:
+                    self.faults.remove(f)
+            return f
+        return None
+
+    def dispatch(self, req):
+        path_matched = False
+        for method, rx, fn, auth in self.routes:
+            m = rx.match(req.path)
+            if not m:
+                continue
+            path_matched = True
+            if method != req.method:
+                continue
+            if auth and not self.authorized(req):
+                return problem(401, 'Missing, invalid or expired bearer token', title='Unauthorized')
+            with self.lock:
+                for tick in self.tickers:
+                    tick(self)
+            return fn(self, req, **m.groupdict())
+        if path_matched:
+            return problem(405, 'The method is not allowed for the requested URL.')
+        return problem(404, 'The requested URL was not found on the server.')
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    server_version = 'csm-simulator/1.0'
+
+    def log_message(self, fmt, *args):  # keep stdout to the banner
+        pass
+
+    def _handle(self):
+        app = self.server.app
+        length = int(self.headers.get('Content-Length') or 0)
+        body = self.rfile.read(length) if length else b''
+        req = Request(self.command, self.path, self.headers, body)
+        entry = None
+        if not req.path.startswith('/_sim/'):
+            q = dict((k, v[-1] if len(v) == 1 else v) for k, v in req.query.items())
+            entry = {'method': req.method, 'path': req.path, 'status': 0, 'query': q}
+            with app.lock:
+                app.log.append(entry)
+                fault = app.match_fault(req)
+            if fault:
+                if fault.get('delay'):
+                    time.sleep(float(fault['delay']))
+                if fault.get('drop'):
+                    self.close_connection = True
+                    return
+                if fault.get('status'):
+                    headers = {}
+                    if fault.get('retry_after') is not None:
+                        headers['Retry-After'] = str(fault['retry_after'])
+                    resp = problem(int(fault['status']), 'Injected fault', **{})
+                    resp.headers = headers
+                    entry['status'] = resp.status
+                    return self._send(resp)
+        try:
+            resp = app.dispatch(req)
+        except Exception as exc:  # a simulator bug must still answer
+            resp = problem(500, 'Simulator error: %r' % exc)
+        if entry is not None:
+            entry['status'] = resp.status
+        self._send(resp)
+
+    def _send(self, resp):
+        data = resp.payload()
+        self.send_response(resp.status)
+        if resp.content_type and resp.status != 204:
+            self.send_header('Content-Type', resp.content_type)
+        for k, v in resp.headers.items():
+            self.send_header(k, v)
+        self.send_header('Content-Length', str(len(data)))
+        self.end_headers()
+        if data and self.command != 'HEAD':
+            self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+
+def make_server(app, port, ssl_context=None):
+    srv = ThreadingHTTPServer(('127.0.0.1', port), Handler)
+    srv.daemon_threads = True
+    if ssl_context is not None:
+        # handshake in the handler thread, so one slow client cannot block accept()
+        srv.socket = ssl_context.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
+    srv.app = app
+    return srv
+
+
+def deepcopy(x):
+    return copy.deepcopy(x)
