@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Test-bed "compute nodes": systemd containers reached by SSH on 127.0.0.1.
+#   nodes.sh up NAME SSH_PORT [--image IMG] [--arch x86_64|aarch64|unknown] [--privileged]
+#            --privileged: needed for iptables (and nested privileged containers) inside the node
+#   nodes.sh down NAME
+#   nodes.sh down-all          (only containers labelled by this test bed)
+#   nodes.sh inventory         (one Ansible host line per running test-bed node)
+#   nodes.sh key               (print the controller's private key path)
+# Run tests/testbed/podman_setup.sh first (it builds the images).
+# Environment: CSM_TESTBED_KEY_DIR overrides where the controller key pair lives.
+#   CSM_TESTBED_SCOPE=WORD labels the nodes that `up` starts; `down-all` and `inventory` then see
+#   only nodes of that scope (lets several test runs share one machine).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KEY_DIR=${CSM_TESTBED_KEY_DIR:-$HERE/.keys}
+KEY=$KEY_DIR/id_ed25519
+LABEL=csm.testbed.node
+SCOPE=${CSM_TESTBED_SCOPE:-}
+FILTER=(--filter "label=$LABEL=1")
+[ -z "$SCOPE" ] || FILTER+=(--filter "label=csm.testbed.scope=$SCOPE")
+DEFAULT_IMAGE=localhost/csm-node-base
+
+die() { echo "nodes.sh: ERROR: $*" >&2; exit 1; }
+usage() { sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+ensure_key() {
+    [ -s "$KEY" ] && return
+    mkdir -p "$KEY_DIR"
+    chmod 700 "$KEY_DIR"
+    ssh-keygen -q -t ed25519 -N '' -C csm-testbed-controller -f "$KEY"
+}
+
+ssh_ok() {  # port
+    ssh -i "$KEY" -p "$1" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+        -o ConnectTimeout=3 -o LogLevel=ERROR root@127.0.0.1 true 2>/dev/null
+}
+
+cmd_up() {
+    local name=${1:-} port=${2:-}
+    [ -n "$name" ] && [ -n "$port" ] || usage
+    shift 2
+    # /var/lib/containers is an anonymous volume: podman inside the node cannot put its
+    # overlay storage on the container's own overlay root.
+    local image=$DEFAULT_IMAGE arch=unknown extra=()
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --image) image=$2; shift 2 ;;
+            --arch) arch=$2; shift 2 ;;
+            --privileged) extra+=(--privileged); shift ;;
+            *) die "unknown option $1" ;;
+        esac
+    done
+    case $arch in x86_64 | aarch64 | unknown) ;; *) die "--arch must be x86_64, aarch64 or unknown" ;; esac
+    [[ $port =~ ^[0-9]+$ ]] || die "SSH_PORT must be a number"
+    podman image exists "$image" || die "image $image missing: run tests/testbed/podman_setup.sh"
+    ensure_key
+    if podman container exists "$name"; then
+        [ "$(podman inspect -f '{{ index .Config.Labels "'$LABEL'" }}' "$name")" = 1 ] ||
+            die "a container named $name exists and is not a test-bed node"
+        podman rm -f "$name" >/dev/null
+    fi
+    podman run -d --name "$name" --hostname "$name" --label "$LABEL=1" --label "csm.testbed.port=$port" \
+        --label "csm.testbed.scope=$SCOPE" \
+        --systemd=always -p "127.0.0.1:$port:22" -v /var/lib/containers "${extra[@]}" "$image" /sbin/init >/dev/null
+    # Root's key, before sshd even answers.
+    podman exec -i "$name" sh -c 'umask 077; mkdir -p /root/.ssh; cat >> /root/.ssh/authorized_keys' <"$KEY.pub"
+    if [ "$arch" != unknown ]; then
+        # Debian's uname -i prints "unknown"; SLES prints the architecture, which IMS requires.
+        podman exec -i "$name" sh -c 'cat > /usr/local/bin/uname; chmod 755 /usr/local/bin/uname' <<EOF
+#!/bin/sh
+# Test bed: make "uname -i" print the hardware platform like SLES does ($arch).
+if [ "\$#" -eq 1 ] && [ "\$1" = "-i" ]; then echo $arch; exit 0; fi
+exec /bin/uname "\$@"
+EOF
+    fi
+    local i
+    for i in $(seq 1 60); do
+        if ssh_ok "$port"; then
+            echo "nodes.sh: $name up: ssh -i $KEY -p $port root@127.0.0.1"
+            return
+        fi
+        sleep 0.5
+    done
+    podman logs --tail 20 "$name" >&2 || true
+    die "$name: no SSH answer on 127.0.0.1:$port after 30 s"
+}
+
+cmd_down() {
+    local name=${1:-}
+    [ -n "$name" ] || usage
+    podman container exists "$name" || { echo "nodes.sh: $name not present"; return; }
+    [ "$(podman inspect -f '{{ index .Config.Labels "'$LABEL'" }}' "$name")" = 1 ] ||
+        die "$name is not a test-bed node: not removing it"
+    podman rm -f -v -t 2 "$name" >/dev/null
+    echo "nodes.sh: $name removed"
+}
+
+cmd_down_all() {
+    local ids
+    ids=$(podman ps -a -q "${FILTER[@]}")
+    [ -n "$ids" ] || { echo "nodes.sh: no test-bed node"; return; }
+    # shellcheck disable=SC2086
+    podman rm -f -v -t 2 $ids >/dev/null
+    echo "nodes.sh: removed $(echo "$ids" | wc -w) test-bed node(s)"
+}
+
+cmd_inventory() {
+    ensure_key
+    podman ps "${FILTER[@]}" --format '{{.Names}} {{ index .Labels "csm.testbed.port" }}' |
+        sort | while read -r name port; do
+            echo "$name ansible_host=127.0.0.1 ansible_port=$port ansible_user=root ansible_ssh_private_key_file=$KEY ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'"
+        done
+}
+
+case ${1:-} in
+    up) shift; cmd_up "$@" ;;
+    down) shift; cmd_down "$@" ;;
+    down-all) cmd_down_all ;;
+    inventory) cmd_inventory ;;
+    key) ensure_key; echo "$KEY" ;;
+    *) usage ;;
+esac

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Prepare this Debian machine to run the test bed's node containers (root, idempotent):
+#   1. install rootful podman and the tools to build images without a registry;
+#   2. write /etc/containers/containers.conf only when podman cannot run without it;
+#   3. build localhost/csm-node-base (debootstrap minbase + sshd + systemd) and
+#      localhost/csm-node-podman (the same plus podman and iptables), reusing them when present.
+# Environment:
+#   CSM_TESTBED_CACHE   cache directory for rootfs tarballs (default /var/cache/csm-testbed)
+#   CSM_TESTBED_REBUILD=1  rebuild both images even when they exist
+#   CSM_TESTBED_MIRROR  Debian mirror for debootstrap (default: taken from /etc/apt sources)
+set -euo pipefail
+
+BASE_IMAGE=localhost/csm-node-base
+PODMAN_IMAGE=localhost/csm-node-podman
+SUITE=bookworm
+# Bump when the image recipe changes: images with another value are rebuilt.
+RECIPE=5
+INCLUDE=python3,python3-apt,openssh-server,systemd,systemd-sysv,dbus,iproute2,procps,sudo,debianutils
+CACHE=${CSM_TESTBED_CACHE:-/var/cache/csm-testbed}
+APT=(apt-get -o DPkg::Lock::Timeout=900 -y -q)
+
+log() { echo "podman_setup: $*"; }
+die() { echo "podman_setup: ERROR: $*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "run as root (rootful podman, debootstrap and apt need it)"
+
+install_packages() {
+    local missing=() p
+    for p in podman runc debootstrap uidmap iptables; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
+        log "packages present: podman runc debootstrap uidmap iptables"
+        return
+    fi
+    log "installing: ${missing[*]}"
+    # An old or missing package list makes the install fail: refresh it once.
+    "${APT[@]}" update >/dev/null
+    DEBIAN_FRONTEND=noninteractive "${APT[@]}" install --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+debian_mirror() {
+    if [ -n "${CSM_TESTBED_MIRROR:-}" ]; then echo "$CSM_TESTBED_MIRROR"; return; fi
+    # First Debian (non-security) URI from deb822 or one-line sources.
+    local uri
+    uri=$(cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | grep -v '^[[:space:]]*#' |
+        grep -Eo 'https?://[^ ]*debian/?' | grep -v security | head -n1 || true)
+    echo "${uri:-http://deb.debian.org/debian}"
+}
+
+image_recipe() {  # prints the recipe label of an image, empty when the image is absent
+    podman image inspect --format '{{ index .Labels "csm.testbed.recipe" }}' "$1" 2>/dev/null || true
+}
+
+build_base() {
+    if [ "${CSM_TESTBED_REBUILD:-0}" != 1 ] && [ "$(image_recipe "$BASE_IMAGE")" = "$RECIPE" ]; then
+        log "reusing $BASE_IMAGE"
+        return
+    fi
+    # The raw debootstrap tree is cached (keyed by suite and package list); the
+    # customization below is cheap and reapplied at every build.
+    local tarball="$CACHE/debootstrap-$SUITE-$(echo "$INCLUDE" | md5sum | cut -c1-8).tar" rootfs
+    mkdir -p "$CACHE"
+    rootfs=$(mktemp -d "$CACHE/rootfs.XXXXXX")
+    if [ -s "$tarball" ]; then
+        log "using cached rootfs $tarball"
+        tar -C "$rootfs" -xf "$tarball"
+    else
+        local mirror
+        mirror=$(debian_mirror)
+        log "debootstrap $SUITE from $mirror (about a minute)"
+        debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$rootfs" "$mirror" \
+            >"$CACHE/debootstrap.log" 2>&1 || { rm -rf "$rootfs"; die "debootstrap failed, see $CACHE/debootstrap.log"; }
+        rm -rf "$rootfs"/var/cache/apt/archives/*.deb
+        tar -C "$rootfs" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+    fi
+    customize_rootfs "$rootfs"
+    tar -C "$rootfs" -c . | podman import -q --change 'CMD ["/sbin/init"]' --change 'STOPSIGNAL SIGRTMIN+3' \
+        --change "LABEL csm.testbed.recipe=$RECIPE" - "$BASE_IMAGE" >/dev/null
+    rm -rf "$rootfs"
+    log "built $BASE_IMAGE"
+}
+
+customize_rootfs() {
+    local r=$1
+    # Each container gets its own SSH host keys at boot, not the ones made at build time.
+    rm -f "$r"/etc/ssh/ssh_host_*
+    mkdir -p "$r/etc/systemd/system/ssh.service.d"
+    printf '[Service]\nExecStartPre=\nExecStartPre=/usr/bin/ssh-keygen -A\nExecStartPre=/usr/sbin/sshd -t\n' \
+        >"$r/etc/systemd/system/ssh.service.d/hostkeys.conf"
+    # Key-only root login, as on a compute node.
+    printf 'PermitRootLogin prohibit-password\nPasswordAuthentication no\nUseDNS no\n' \
+        >"$r/etc/ssh/sshd_config.d/testbed.conf"
+    # Units that make no sense in a container and slow or break boot.
+    local u
+    for u in getty@tty1.service systemd-timesyncd.service apt-daily.timer apt-daily-upgrade.timer \
+        e2scrub_all.timer fstrim.timer; do
+        ln -sf /dev/null "$r/etc/systemd/system/$u"
+    done
+    : >"$r/etc/machine-id"
+    echo csm-node >"$r/etc/hostname"
+    rm -rf "$r"/var/cache/apt/archives/*.deb
+}
+
+build_podman_image() {
+    # Rebuilt whenever the base image it was made from changed.
+    local base_id
+    base_id=$(podman image inspect --format '{{.Id}}' "$BASE_IMAGE")
+    if [ "${CSM_TESTBED_REBUILD:-0}" != 1 ] &&
+        [ "$(podman image inspect --format '{{ index .Labels "csm.testbed.base" }}' "$PODMAN_IMAGE" 2>/dev/null)" = "$base_id" ]; then
+        log "reusing $PODMAN_IMAGE"
+        return
+    fi
+    local ctx
+    ctx=$(mktemp -d)
+    cat >"$ctx/Containerfile" <<EOF
+FROM $BASE_IMAGE
+RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \\
+        podman iptables runc uidmap ca-certificates && \\
+    rm -rf /var/cache/apt/archives/*.deb
+LABEL csm.testbed.recipe=$RECIPE csm.testbed.base=$base_id
+CMD ["/sbin/init"]
+EOF
+    log "building $PODMAN_IMAGE (apt inside the image, about a minute)"
+    podman build --pull=never -t "$PODMAN_IMAGE" "$ctx" >"$CACHE/podman-image-build.log" 2>&1 ||
+        { rm -rf "$ctx"; die "podman build failed, see $CACHE/podman-image-build.log"; }
+    rm -rf "$ctx"
+    log "built $PODMAN_IMAGE"
+}
+
+podman_runs() { podman run --rm --pull=never "$BASE_IMAGE" /bin/true >/dev/null 2>&1; }
+
+ensure_podman_runs() {
+    if podman_runs; then
+        log "podman run works"
+        return
+    fi
+    local conf=/etc/containers/containers.conf
+    if [ -e "$conf" ]; then
+        podman run --rm --pull=never "$BASE_IMAGE" /bin/true || true
+        die "podman run fails and $conf already exists: not touching it. Merge in the settings from tests/testbed/README.md"
+    fi
+    log "podman run fails on this machine without a $conf: writing one (ulimits, runc, cgroupfs, file events)"
+    mkdir -p /etc/containers
+    cat >"$conf" <<'EOF'
+# Written by cray.csm tests/testbed/podman_setup.sh because `podman run` failed without it
+# (setrlimit RLIMIT_NOFILE not permitted; crun: cgroups in hybrid mode not supported).
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+EOF
+    podman_runs || { podman run --rm --pull=never "$BASE_IMAGE" /bin/true || true; die "podman run still fails with $conf"; }
+    log "podman run works with $conf"
+}
+
+install_packages
+build_base
+ensure_podman_runs
+build_podman_image
+log "ready: $BASE_IMAGE $PODMAN_IMAGE"
