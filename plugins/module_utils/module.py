@@ -48,14 +48,15 @@ class CsmModule(AnsibleModule):
         except CsmError as e:
             self.fail_json(msg=str(e), failure=e.to_dict())
 
-    def ensure(self, path, desired, state='present', read_only=(), create=None, compare=None):
+    def ensure(self, path, desired, state='present', read_only=(), create=None, compare=None,
+               query=None):
         """Make the object at `path` match `desired`, the fields the user set.
 
         Fetches the current object (None when 404). present: when `compare(desired, current)` is
         false (default: desired is a subset of current), writes it with PUT of the current writable
         fields overlaid with desired, or with `create(body)` when it does not exist yet. absent:
-        DELETE when it exists. In check mode nothing is written and the answer is predicted.
-        Returns (changed, before, after).
+        DELETE when it exists. `query` goes with the PUT (for example CFS's drop_branches).
+        In check mode nothing is written and the answer is predicted. Returns (changed, before, after).
         """
         compare = compare or is_subset
         before = self.client.get(path, missing_ok=True)
@@ -75,7 +76,7 @@ class CsmModule(AnsibleModule):
         elif before is None and create is not None:
             after = create(body)
         else:
-            after = self.client.put(path, body)
+            after = self.client.put(path, body, query=query)
         return True, before, after
 
     def exit_with(self, changed, before, after, key, **extra):

@@ -1,0 +1,190 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: cray.csm contributors
+# MIT License (see LICENSE)
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: bos_session
+short_description: Boot, reboot or shut down nodes with a BOS v2 session and follow it
+version_added: 0.1.0
+description:
+  - Creates a BOS session (C(POST /apis/bos/v2/sessions)) that applies the template O(template_name) to the
+    nodes in O(limit), and with O(wait) follows it until it is complete
+    (C(GET /apis/bos/v2/sessions/{name}) and its extended status C(/status)).
+  - A BOS session is an action, not a state, so without O(name) every run starts a new session.
+    To make a task idempotent, give O(name). A session with that name that already exists for the same
+    template and limit is reused (followed with O(wait), never started again), which is how
+    C(cray.csm.build_remote_node_image) avoids booting a node twice. A name whose session was for another
+    template or limit fails. O(operation) is not compared, because a playbook that picks C(boot) or
+    C(reboot) from the power state sees the node on after its own boot. BOS deletes completed sessions
+    after its C(cleanup_completed_session_ttl) option (7 days by default), and after that the name is free and a
+    run starts a new session.
+  - A session that ends with an error or with failed nodes fails the task with BOS's error summary. The error
+    C(No nodes were found to act upon) is explained, because BOS (CSM 1.7 and later) skips nodes locked in HSM.
+author:
+  - cray.csm contributors
+options:
+  template_name:
+    description: The session template to apply.
+    type: str
+    required: true
+  operation:
+    description:
+      - C(boot) boots nodes that are off and reboots nodes whose boot artifacts differ; C(reboot) always
+        reboots; C(shutdown) powers nodes off. The CSM docs use C(reboot) for a node that is on and C(boot) for
+        a node that is off.
+    type: str
+    choices: [boot, reboot, shutdown]
+    required: true
+  limit:
+    description: Comma-separated xnames, groups or roles the session is limited to (C(&) and, C(!) not).
+    type: str
+  name:
+    description:
+      - Session name, 1 to 127 letters, digits, C(.), C(-) and C(_). When not given BOS makes a UUID and every
+        run starts a session.
+    type: str
+  stage:
+    description: Stage the session instead of acting now.
+    type: bool
+    default: false
+  include_disabled:
+    description: Include nodes disabled in HSM.
+    type: bool
+    default: false
+  wait:
+    description: Wait until the session is complete and fail when it has an error or failed nodes.
+    type: bool
+    default: false
+  wait_timeout:
+    description: Seconds to wait with O(wait).
+    type: int
+    default: 3600
+  poll_interval:
+    description: Seconds between status reads with O(wait).
+    type: int
+    default: 15
+extends_documentation_fragment:
+  - cray.csm.connection
+  - cray.csm.attributes
+  - cray.csm.attributes.changes
+notes:
+  - In check mode no session is created; a session that would be created is returned as the request.
+'''
+
+EXAMPLES = r'''
+- name: Boot the remote build node (once per image)
+  cray.csm.bos_session:
+    name: "bos_ims_remote_node-x3000c0s19b4n0-{{ image_id }}"
+    template_name: bos_ims_remote_node
+    operation: "{{ 'reboot' if node.component.State in ['On', 'Ready'] else 'boot' }}"
+    limit: x3000c0s19b4n0
+    wait: true
+  register: boot
+'''
+
+RETURN = r'''
+session:
+  description: The session (C(V2Session)); predicted in check mode.
+  returned: always
+  type: dict
+status:
+  description: The extended status from C(/status) (C(percent_successful), C(percent_failed), C(error_summary),
+    C(phases), C(timing)); empty when not waited for or in check mode.
+  returned: always
+  type: dict
+reused:
+  description: True when a session named O(name) already existed.
+  returned: always
+  type: bool
+'''
+
+import re
+
+from ansible_collections.cray.csm.plugins.module_utils.client import BOS, CsmApiError, CsmTimeout, quote_id
+from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none, wait_for
+
+NAME = re.compile(r'^[a-zA-Z0-9](?:[-._a-zA-Z0-9]{0,125}[a-zA-Z0-9])?$')
+NO_NODES = 'No nodes were found to act upon'
+
+
+def failure_message(session, status):
+    """Why a completed session failed, or None when it succeeded."""
+    error = (session.get('status') or {}).get('error')
+    msg = None
+    if error:
+        msg = 'BOS session %s failed: %s' % (session['name'], error)
+        if NO_NODES in error:
+            msg += (' BOS skips nodes that are locked in HSM (CSM 1.7 and later), and disabled nodes unless '
+                    'include_disabled: unlock the node (cray.csm.hsm_lock state=unlocked) and run again, or '
+                    'boot before locking.')
+    elif (status or {}).get('percent_failed'):
+        msg = 'BOS session %s failed on %s%% of its nodes: %s' % (
+            session['name'], status['percent_failed'], status.get('error_summary') or {})
+    return msg
+
+
+def main():
+    module = CsmModule(
+        argument_spec=dict(
+            template_name=dict(type='str', required=True),
+            operation=dict(type='str', choices=['boot', 'reboot', 'shutdown'], required=True),
+            limit=dict(type='str'),
+            name=dict(type='str'),
+            stage=dict(type='bool', default=False),
+            include_disabled=dict(type='bool', default=False),
+            wait=dict(type='bool', default=False),
+            wait_timeout=dict(type='int', default=3600),
+            poll_interval=dict(type='int', default=15)),
+        supports_check_mode=True)
+    p = module.params
+    if p['name'] is not None and not NAME.match(p['name']):
+        module.fail_json(msg='Invalid BOS session name %r: use 1 to 127 letters, digits, ., - and _, starting '
+                             'and ending with a letter or digit.' % p['name'])
+    body = drop_none(dict(name=p['name'], operation=p['operation'], template_name=p['template_name'],
+                          limit=p['limit'], stage=p['stage'], include_disabled=p['include_disabled']))
+    client = module.client
+    session = None
+    with module.api_errors():
+        if p['name']:
+            session = client.get('%s/sessions/%s' % (BOS, quote_id(p['name'])), missing_ok=True)
+        reused = session is not None
+        if reused:
+            diff = [k for k in ('template_name', 'limit') if (session.get(k) or '') != (body.get(k) or '')]
+            if diff:
+                module.fail_json(msg='BOS session %s exists for another %s (%s): choose another name.' % (
+                    p['name'], ' and '.join(diff), ', '.join('%s=%s' % (k, session.get(k)) for k in diff)),
+                    session=session)
+        elif module.check_mode:
+            module.exit_with(True, None, body, 'session', status={}, reused=False)
+        else:
+            try:
+                session = client.post('%s/sessions' % BOS, body)
+            except CsmApiError as e:
+                if e.status == 400 and 'template name invalid' in (e.detail or '').lower():
+                    module.fail_json(msg='%s Create the template first (cray.csm.bos_sessiontemplate).' % e,
+                                     failure=e.to_dict())
+                raise
+        status = {}
+        if p['wait'] and not module.check_mode:
+            path = '%s/sessions/%s' % (BOS, quote_id(session['name']))
+            try:
+                status = wait_for(lambda: client.get(path + '/status'), lambda s: s.get('status') == 'complete',
+                                  p['wait_timeout'], p['poll_interval'], 'BOS session %s' % session['name'])
+            except CsmTimeout as e:
+                last = e.last or {}
+                module.fail_json(msg='%s Last status: %s, %s%% successful, %s%% failed, phases %s.' % (
+                    e, last.get('status'), last.get('percent_successful'), last.get('percent_failed'),
+                    last.get('phases')), session=session, status=last)
+            session = client.get(path)
+            msg = failure_message(session, status)
+            if msg:
+                module.fail_json(msg=msg, session=session, status=status)
+    module.exit_with(not reused, session if reused else None, session, 'session', status=status, reused=reused)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,172 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: cray.csm contributors
+# MIT License (see LICENSE)
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: bos_sessiontemplate
+short_description: Create, update or delete a BOS v2 session template
+version_added: 0.1.0
+description:
+  - Makes the BOS session template O(name) hold exactly the boot sets O(boot_sets)
+    (C(PUT /apis/bos/v2/sessiontemplates/{name}), which creates or replaces).
+  - Reads the template first and writes only when it differs; the read-only fields C(name), C(tenant) and
+    C(links) are ignored when comparing and never sent (BOS rejects them).
+  - Boot sets are checked before any request (required fields, known fields, a node selector, the arch).
+author:
+  - cray.csm contributors
+options:
+  name:
+    description: Template name, 1 to 127 letters, digits, C(.), C(-) and C(_), starting and ending with a
+      letter or digit.
+    type: str
+    required: true
+  boot_sets:
+    description:
+      - Boot set name to boot set, as in the BOS API (C(V2BootSet)). Required with O(state=present).
+      - Each needs C(path) (the IMS manifest, C(link.path) of the image) and C(type) (C(s3)), and at least
+        one non-empty C(node_list), C(node_roles_groups) or C(node_groups).
+      - Other fields are C(etag), C(kernel_parameters), C(arch), C(cfs), C(rootfs_provider),
+        C(rootfs_provider_passthrough) and C(name).
+      - C(arch) takes C(X86), C(ARM), C(Other) or C(Unknown), and also C(x86_64) (to C(X86)) and C(aarch64)
+        (to C(ARM)), so an IMS image's arch can be passed as it is.
+    type: dict
+  cfs_configuration:
+    description: The CFS configuration BOS gives the nodes it boots (the template's C(cfs.configuration)).
+    type: str
+  enable_cfs:
+    description:
+      - Whether BOS asks CFS to configure the booted nodes. Always sent, because BOS stores C(false) when
+        it is left out although its API documents C(true) as the default.
+    type: bool
+    default: true
+  description:
+    description: A description for people. Kept as it is when not given.
+    type: str
+  state:
+    description: C(absent) deletes the template.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - cray.csm.connection
+  - cray.csm.attributes
+  - cray.csm.attributes.changes
+'''
+
+EXAMPLES = r'''
+- name: The template that boots an IMS remote build node (Configure a Remote Build Node)
+  cray.csm.bos_sessiontemplate:
+    name: bos_ims_remote_node
+    cfs_configuration: remote-ims-node
+    boot_sets:
+      compute:
+        kernel_parameters: >-
+          ip=dhcp quiet spire_join_token=${SPIRE_JOIN_TOKEN}
+          root=live:s3://boot-images/{{ image.id }}/rootfs
+          nmd_data=url=s3://boot-images/{{ image.id }}/rootfs,etag={{ image.link.etag }}
+        node_roles_groups: [Compute]
+        etag: "{{ image.link.etag }}"
+        arch: "{{ image.arch }}"
+        path: "{{ image.link.path }}"
+        type: s3
+'''
+
+RETURN = r'''
+sessiontemplate:
+  description: The template after the task (null when absent); in check mode, the predicted one.
+  returned: always
+  type: dict
+'''
+
+import copy
+import re
+
+from ansible_collections.cray.csm.plugins.module_utils.client import BOS, quote_id
+from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none, is_subset
+
+READ_ONLY = ('name', 'tenant', 'links')
+NAME = re.compile(r'^[a-zA-Z0-9](?:[-._a-zA-Z0-9]{0,125}[a-zA-Z0-9])?$')
+ARCH = {'X86': 'X86', 'ARM': 'ARM', 'Other': 'Other', 'Unknown': 'Unknown', 'x86_64': 'X86', 'aarch64': 'ARM'}
+BOOT_SET_FIELDS = ('name', 'path', 'type', 'etag', 'kernel_parameters', 'node_list', 'node_roles_groups',
+                   'node_groups', 'arch', 'cfs', 'rootfs_provider', 'rootfs_provider_passthrough')
+SELECTORS = ('node_list', 'node_roles_groups', 'node_groups')
+
+
+def normalize_boot_sets(boot_sets):
+    """(boot sets as BOS takes them, error messages)."""
+    errors, out = [], {}
+    if not boot_sets:
+        return out, ['boot_sets needs at least one boot set.']
+    for key, bs in boot_sets.items():
+        where = 'boot_sets.%s' % key
+        if not NAME.match(key):
+            errors.append('%s: a boot set name uses letters, digits, ., - and _.' % where)
+        if not isinstance(bs, dict):
+            errors.append('%s: must be a mapping.' % where)
+            continue
+        bs = drop_none(copy.deepcopy(bs))
+        unknown = sorted(set(bs) - set(BOOT_SET_FIELDS))
+        if unknown:
+            errors.append('%s: unknown field(s) %s; BOS takes %s.' % (where, ', '.join(unknown),
+                                                                      ', '.join(BOOT_SET_FIELDS)))
+        missing = [f for f in ('path', 'type') if not bs.get(f)]
+        if missing:
+            errors.append('%s: %s required (the image manifest path and s3).' % (where, ' and '.join(missing)))
+        if not any(bs.get(s) for s in SELECTORS):
+            errors.append('%s: give a non-empty node_list, node_roles_groups or node_groups.' % where)
+        if 'arch' in bs:
+            if bs['arch'] not in ARCH:
+                errors.append('%s: arch %r is not one of X86, ARM, Other, Unknown (or x86_64, aarch64).'
+                              % (where, bs['arch']))
+            else:
+                bs['arch'] = ARCH[bs['arch']]
+        if bs.get('name') not in (None, key):
+            errors.append('%s: name must equal the key %s.' % (where, key))
+        bs.pop('name', None)  # BOS strips it; it is the key
+        out[key] = bs
+    return out, errors
+
+
+def same_template(desired, current):
+    """Exactly the same boot sets (ignoring a stored boot-set name), other given fields equal."""
+    have = dict((k, dict((f, v) for f, v in bs.items() if f != 'name'))
+                for k, bs in (current.get('boot_sets') or {}).items())
+    return have == desired['boot_sets'] and is_subset(dict((k, v) for k, v in desired.items()
+                                                           if k != 'boot_sets'), current)
+
+
+def main():
+    module = CsmModule(
+        argument_spec=dict(
+            name=dict(type='str', required=True),
+            boot_sets=dict(type='dict'),
+            cfs_configuration=dict(type='str'),
+            enable_cfs=dict(type='bool', default=True),
+            description=dict(type='str'),
+            state=dict(type='str', choices=['present', 'absent'], default='present')),
+        required_if=[('state', 'present', ['boot_sets'])],
+        supports_check_mode=True)
+    p = module.params
+    if not NAME.match(p['name']) or len(p['name']) > 127:
+        module.fail_json(msg='Invalid template name %r: use 1 to 127 letters, digits, ., - and _, starting '
+                             'and ending with a letter or digit.' % p['name'])
+    desired = None
+    if p['state'] == 'present':
+        boot_sets, errors = normalize_boot_sets(p['boot_sets'])
+        if errors:
+            module.fail_json(msg='Invalid boot sets: %s' % ' '.join(errors))
+        desired = drop_none(dict(boot_sets=boot_sets, enable_cfs=p['enable_cfs'], description=p['description'],
+                                 cfs=dict(configuration=p['cfs_configuration']) if p['cfs_configuration'] else None))
+    path = '%s/sessiontemplates/%s' % (BOS, quote_id(p['name']))
+    with module.api_errors():
+        changed, before, after = module.ensure(path, desired, p['state'], read_only=READ_ONLY,
+                                               compare=same_template)
+    module.exit_with(changed, before, after, 'sessiontemplate')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,256 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: cray.csm contributors
+# MIT License (see LICENSE)
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: cfs_session
+short_description: Start a CFS v3 session (for example an image customization) and wait for it
+version_added: 0.1.0
+description:
+  - Creates the CFS session O(name) (C(POST /apis/cfs/v3/sessions)) unless one with that name exists.
+  - A session with the same name and the same request (configuration, target, image map, limit, tags) is
+    reused, not recreated, so a second run starts nothing and returns the first run's results.
+    The same name with a different request fails and says what differs.
+  - With O(wait), returns when the session's C(status.session.status) is C(complete). A session that did not
+    succeed fails the task with its details; a timeout fails with the last status seen.
+  - This is the CFS v3 form of C(cray cfs sessions create --target-definition image ...), which in the docs
+    actually calls CFS v2.
+author:
+  - cray.csm contributors
+options:
+  name:
+    description:
+      - Session name, 1 to 45 characters of lowercase letters, digits, C(-) and C(.), starting and ending with
+        a letter or digit (a Kubernetes name). No C(_), so for C(x86_64) use C(x86-64).
+    type: str
+    required: true
+  configuration_name:
+    description: The CFS configuration to apply. Required to create a session.
+    type: str
+  target_definition:
+    description: C(image) customizes IMS images; C(dynamic) configures booted nodes.
+    type: str
+    choices: [dynamic, image, spec, repo]
+    default: dynamic
+  target_groups:
+    description:
+      - Inventory groups. For O(target_definition=image) the members are IMS image ids, and the group name is
+        the Ansible group the playbook targets (C(ims_computes.yml) targets C(Application) or C(Compute)).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: Group name.
+        type: str
+        required: true
+      members:
+        description: Group members (image ids for image customization).
+        type: list
+        elements: str
+        required: true
+  image_map:
+    description: For O(target_definition=image), the name of the new image made from each source image.
+    type: list
+    elements: dict
+    suboptions:
+      source_id:
+        description: IMS id of the image to customize.
+        type: str
+        required: true
+      result_name:
+        description: Name of the new image.
+        type: str
+        required: true
+  ansible_limit:
+    description: Ansible C(--limit) for the session.
+    type: str
+  tags:
+    description: Key-value tags stored with the session.
+    type: dict
+  wait:
+    description: Wait until the session is complete and fail unless it succeeded.
+    type: bool
+    default: false
+  wait_timeout:
+    description: Seconds to wait with O(wait).
+    type: int
+    default: 3600
+  poll_interval:
+    description: Seconds between status reads with O(wait).
+    type: int
+    default: 15
+  state:
+    description: C(absent) deletes the session record (and stops it if it still runs).
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - cray.csm.connection
+  - cray.csm.attributes
+  - cray.csm.attributes.changes
+notes:
+  - In check mode a new session is not created and not waited for; RV(result_id) is then null.
+'''
+
+EXAMPLES = r'''
+- name: Customize the barebones image into an IMS remote build node image
+  cray.csm.cfs_session:
+    name: build-ims-remote-image-x86-64
+    configuration_name: remote-ims-node
+    target_definition: image
+    target_groups:
+      - name: Application
+        members: [f6d9cfc7-9291-4c46-8350-c252b919d396]
+    image_map:
+      - source_id: f6d9cfc7-9291-4c46-8350-c252b919d396
+        result_name: ims-remote-image-x86_64
+    wait: true
+  register: cfs
+
+- name: The new image
+  ansible.builtin.debug:
+    var: cfs.result_id
+'''
+
+RETURN = r'''
+session:
+  description: The session record (C(V3SessionData)); null when absent. Predicted in check mode.
+  returned: always
+  type: dict
+artifacts:
+  description: C(status.artifacts) of the session, for image sessions one per image.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{image_id: adb5abcb-45c8-4352-bc36-df47220d13e1, result_id: 295aa9a1-f56c-4307-acad-21b58d02321c,
+            type: ims_customized_image}]
+result_id:
+  description: The C(result_id) of the first artifact, the new image's IMS id; null until the session made one.
+  returned: always
+  type: str
+reused:
+  description: True when a session with this name and request already existed.
+  returned: always
+  type: bool
+'''
+
+import re
+
+from ansible_collections.cray.csm.plugins.module_utils.client import CFS, CsmApiError, CsmTimeout, quote_id
+from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none, wait_for
+
+NAME = re.compile(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')
+
+
+def name_error(name):
+    if len(name) > 45 or not NAME.match(name):
+        fixed = re.sub(r'[^-a-z0-9.]', '-', name.lower()).strip('-.')[:45].strip('-.')
+        return ('Invalid CFS session name %r: CFS v3 takes 1 to 45 lowercase letters, digits, - and ., '
+                'starting and ending with a letter or digit (no _). Try %r.' % (name, fixed))
+    return None
+
+
+def request_body(p):
+    target = drop_none(dict(definition=p['target_definition'], groups=p['target_groups'],
+                            image_map=p['image_map']))
+    return drop_none(dict(name=p['name'], configuration_name=p['configuration_name'], target=target,
+                          ansible_limit=p['ansible_limit'], tags=p['tags']))
+
+
+def differences(body, session):
+    """The request fields that a stored session does not match."""
+    target = body['target']
+    have = dict(configuration_name=(session.get('configuration') or {}).get('name'),
+                target_definition=(session.get('target') or {}).get('definition'),
+                target_groups=(session.get('target') or {}).get('groups') or [],
+                image_map=(session.get('target') or {}).get('image_map') or [],
+                ansible_limit=(session.get('ansible') or {}).get('limit') or '',
+                tags=session.get('tags') or {})
+    want = dict(configuration_name=body['configuration_name'], target_definition=target['definition'],
+                target_groups=target.get('groups') or [], image_map=target.get('image_map') or [],
+                ansible_limit=body.get('ansible_limit') or '', tags=body.get('tags') or {})
+    return sorted(k for k in want if want[k] != have[k])
+
+
+def summary(session):
+    st = (session.get('status') or {}).get('session') or {}
+    return ('status %s, succeeded %s, job %s, ims_job %s; see its logs with kubectl -n services logs '
+            '-l cfsession=%s --all-containers, or %s' % (st.get('status'), st.get('succeeded'), st.get('job'),
+                                                         st.get('ims_job'), session.get('name'), session.get('logs')))
+
+
+def main():
+    group = dict(name=dict(type='str', required=True), members=dict(type='list', elements='str', required=True))
+    image = dict(source_id=dict(type='str', required=True), result_name=dict(type='str', required=True))
+    module = CsmModule(
+        argument_spec=dict(
+            name=dict(type='str', required=True),
+            configuration_name=dict(type='str'),
+            target_definition=dict(type='str', choices=['dynamic', 'image', 'spec', 'repo'], default='dynamic'),
+            target_groups=dict(type='list', elements='dict', options=group),
+            image_map=dict(type='list', elements='dict', options=image),
+            ansible_limit=dict(type='str'),
+            tags=dict(type='dict'),
+            wait=dict(type='bool', default=False),
+            wait_timeout=dict(type='int', default=3600),
+            poll_interval=dict(type='int', default=15),
+            state=dict(type='str', choices=['present', 'absent'], default='present')),
+        required_if=[('state', 'present', ['configuration_name'])],
+        supports_check_mode=True)
+    p = module.params
+    error = name_error(p['name'])
+    if p['state'] == 'present' and not error and p['target_definition'] == 'image':
+        if not p['target_groups'] or any(not g['members'] for g in p['target_groups']):
+            error = 'target_definition image needs target_groups whose members are IMS image ids.'
+    if p['image_map'] and p['target_definition'] != 'image':
+        error = 'image_map is only used with target_definition image.'
+    if error:
+        module.fail_json(msg=error)
+    path = '%s/sessions/%s' % (CFS, quote_id(p['name']))
+    client = module.client
+    with module.api_errors():
+        before = client.get(path, missing_ok=True)
+        if p['state'] == 'absent':
+            if before is not None and not module.check_mode:
+                client.delete(path, missing_ok=True)
+            module.exit_with(before is not None, before, None, 'session', artifacts=[], result_id=None,
+                             reused=False)
+        body = request_body(p)
+        if before is None and not module.check_mode:
+            try:
+                session = client.post('%s/sessions' % CFS, body)
+            except CsmApiError as e:
+                if e.status != 409:  # 409: created meanwhile by someone else; compare it below
+                    raise
+                before = client.get(path)
+        if before is not None:
+            diff = differences(body, before)
+            if diff:
+                module.fail_json(msg='CFS session %s exists with a different request (%s differ): delete it '
+                                     '(state=absent) or choose another name.' % (p['name'], ', '.join(diff)),
+                                 session=before)
+            session = before
+        elif module.check_mode:
+            session = body
+        if p['wait'] and not (module.check_mode and before is None):
+            try:
+                session = wait_for(lambda: client.get(path),
+                                   lambda s: s['status']['session']['status'] == 'complete',
+                                   p['wait_timeout'], p['poll_interval'], 'CFS session %s' % p['name'])
+            except CsmTimeout as e:
+                module.fail_json(msg='%s Last seen: %s' % (e, summary(e.last)), session=e.last)
+            if session['status']['session'].get('succeeded') != 'true':
+                module.fail_json(msg='CFS session %s did not succeed: %s. Fix the cause, delete the session '
+                                     '(state=absent) and run again.' % (p['name'], summary(session)),
+                                 session=session)
+    artifacts = (session.get('status') or {}).get('artifacts') or []
+    module.exit_with(before is None, before, session, 'session', artifacts=artifacts,
+                     result_id=artifacts[0].get('result_id') if artifacts else None, reused=before is not None)
+
+
+if __name__ == '__main__':
+    main()
