@@ -102,3 +102,19 @@ def test_failing_node_is_reported_and_left_unregistered(csm_sim, nodes, run_play
     assert res.recap[GOOD[0]]['failed'] == 0, res.out
     assert res.recap[BAD]['failed'] == 1, res.out
     assert_no_secret(csm_sim, res.out)
+
+
+def test_csm_1_5_reports_the_preflight_result(csm_sim, nodes, run_playbook, tmp_path):
+    """IMS 3.15 (CSM 1.5) has no status endpoint: the run reports what the IMS-style check found."""
+    csm_sim.config(csm_version='1.5')
+    csm_sim.set_nodes(nodes.node_map([GOOD[0]]))
+    inv = nodes.inventory(str(tmp_path / 'inventory.ini'), [GOOD[0]])
+
+    res = run_playbook('remote_build_node', csm_sim, inv)
+    assert res.rc == 0, res.out
+    assert registered(csm_sim) == [XNAMES[0]]
+    assert 'no remote build node status endpoint' in res.out  # the module's warning
+    row = [line for line in res.out.splitlines() if line.strip().strip('"-, ').startswith(GOOD[0])]
+    assert row and row[0].rstrip('",').split()[-1] == 'yes', res.out
+    status_calls = [e for e in csm_sim.log() if '/remote-build-nodes/status' in e['path']]
+    assert status_calls and all(e['status'] == 404 for e in status_calls), status_calls
