@@ -118,3 +118,18 @@ def test_csm_1_5_reports_the_preflight_result(csm_sim, nodes, run_playbook, tmp_
     assert row and row[0].rstrip('",').split()[-1] == 'yes', res.out
     status_calls = [e for e in csm_sim.log() if '/remote-build-nodes/status' in e['path']]
     assert status_calls and all(e['status'] == 404 for e in status_calls), status_calls
+
+
+def test_node_ims_cannot_reach_is_reported_and_unlocked(csm_sim, nodes, run_playbook, tmp_path):
+    """The controller reaches the node but IMS does not (its name leads to a closed port): the node is
+    reported with IMS's own status, and the lock this run took is released."""
+    csm_sim.set_nodes({XNAMES[0]: '127.0.0.1:1'})  # nothing listens on port 1
+    inv = nodes.inventory(str(tmp_path / 'inventory.ini'), [GOOD[0]])
+
+    res = run_playbook('remote_build_node', csm_sim, inv, extra={'remote_build_node_wait_timeout': 6})
+    assert res.rc != 0, res.out
+    assert 'FAILED %s: IMS check' % GOOD[0] in res.out, res.out
+    assert 'Unable to connect to node' in res.out  # IMS's sshStatus, in the reason
+    assert locked(csm_sim, [XNAMES[0]]) == []
+    locks = [e for e in csm_sim.log() if e['path'].endswith('/locks/lock') or e['path'].endswith('/locks/unlock')]
+    assert [e['path'].rsplit('/', 1)[1] for e in locks] == ['lock', 'unlock'], locks
