@@ -123,5 +123,5 @@ def failure_message(host, port, st):
     """One sentence naming the failed check, what was seen and the fix."""
     seen = {'ssh': st['sshStatus'], 'arch': st['nodeArch'], 'podman': st['podmanStatus']}
     return 'Preflight of %s (SSH %s:%s) failed the %s check: %s. Fix: %s.' % (
-        st.get('xname') or host, host, port, st['failed_check'], seen[st['failed_check']].strip(),
+        st.get('xname') or host, host, port, st['failed_check'], seen[st['failed_check']].strip().rstrip('.'),
         st['fix'])

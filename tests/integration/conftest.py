@@ -1,0 +1,192 @@
+# -*- coding: utf-8 -*-
+"""Run cray.csm modules with real ansible-playbook against the CSM simulator (csm_sim fixture).
+
+    def test_x(run_tasks, csm_sim):
+        res = run_tasks([{'cray.csm.hsm_lock': {'component_ids': ['x3000c0s19b4n0']}},
+                         {'cray.csm.hsm_lock': {...}, 'check_mode': True}])
+        res[0].result['changed']       # the registered result of task 0
+        res[0].log                     # the simulator requests that task 0 made
+        res.output                     # everything ansible-playbook printed (stdout + stderr)
+
+Each task is registered (ignore_errors, so failures are returned too); after it, the simulator's request
+log is read on the controller, so every task gets the requests it made. All results are written once at
+the end (one module run: ansible-playbook is slow to start modules here).
+The connection options are set once with module_defaults group/cray.csm.csm (auth='secret' gives
+client_secret, auth='token' a token fetched from the simulator, auth=None neither).
+"""
+from __future__ import absolute_import, division, print_function
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', '..')))
+from ansible_collections.cray.csm.tests.unit import spec  # noqa: E402
+
+COLLECTION = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+COLLECTIONS_PATH = os.path.abspath(os.path.join(COLLECTION, '..', '..', '..'))
+BIN = os.path.dirname(sys.executable)
+
+
+class TaskRun(object):
+    def __init__(self, result, log):
+        self.result = result
+        self.log = log
+
+    def requests(self, method=None):
+        """(METHOD, path) of the CSM API requests (Keycloak excluded) this task sent."""
+        return [(e['method'], e['path']) for e in self.log
+                if '/keycloak/' not in e['path'] and (method is None or e['method'] == method)]
+
+
+class PlaybookRun(list):
+    def __init__(self, runs, rc, output):
+        super(PlaybookRun, self).__init__(runs)
+        self.rc = rc
+        self.output = output
+
+
+def _log_lookup(sim):
+    """The simulator's whole request log, read on the controller (a lookup: no module to start)."""
+    opts = ", ca_path='%s'" % sim.ca_path if sim.ca_path else ''
+    return "{{ lookup('ansible.builtin.url', '%s/_sim/log', split_lines=False%s) | from_json }}" % (sim.url, opts)
+
+
+def build_playbook(sim, tasks, outdir, auth='secret', defaults=None):
+    conn = {'api_gateway': sim.url, 'retries': 2}
+    if sim.ca_path:
+        conn['ca_path'] = sim.ca_path
+    if auth == 'secret':
+        conn['client_secret'] = sim.client_secret
+    elif auth == 'token':
+        conn['token'] = sim.token()
+    conn.update(defaults or {})
+    body = [{'ansible.builtin.set_fact': {'csm_test_log_start': _log_lookup(sim)}}]
+    for i, task in enumerate(tasks):
+        task = dict(task)
+        task.setdefault('register', 'r%d' % i)
+        task.setdefault('ignore_errors', True)
+        body.append(task)
+        body.append({'ansible.builtin.set_fact': {'csm_test_log%d' % i: _log_lookup(sim)}})
+    # one file with every result and log snapshot; the snapshots are cut per task afterwards
+    everything = '{{ {"results": [%s], "logs": [csm_test_log_start, %s]} | to_json }}' % (
+        ', '.join(t.get('register', 'r%d' % i) for i, t in enumerate(tasks)),
+        ', '.join('csm_test_log%d' % i for i in range(len(tasks))))
+    body.append({'ansible.builtin.copy': {'content': everything, 'dest': os.path.join(outdir, 'results.json')},
+                 'check_mode': False, 'diff': False, 'no_log': True})
+    return [{'hosts': 'localhost', 'gather_facts': False,
+             'module_defaults': {'group/cray.csm.csm': conn}, 'tasks': body}]
+
+
+def run_playbook(sim, tasks, workdir, auth='secret', defaults=None, args=(), env=None, check_spec=True):
+    """Run tasks in one playbook; every CSM request they made must be one the upstream spec defines."""
+    os.makedirs(workdir, exist_ok=True)
+    path = os.path.join(workdir, 'play.yml')
+    with open(path, 'w') as f:
+        yaml.safe_dump(build_playbook(sim, tasks, workdir, auth, defaults), f, default_flow_style=False)
+    environ = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH, ANSIBLE_LOCAL_TEMP=os.path.join(
+        workdir, 'tmp'), ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR='1',
+        ANSIBLE_DEPRECATION_WARNINGS='0', ANSIBLE_RETRY_FILES_ENABLED='0', ANSIBLE_HOST_KEY_CHECKING='0')
+    for key in ('CSM_TOKEN', 'CSM_CLIENT_SECRET', 'CSM_API_GATEWAY'):
+        environ.pop(key, None)
+    environ.update(env or {})
+    cmd = [os.path.join(BIN, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', path] + list(args)
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                          env=environ, cwd=workdir, timeout=600)
+    result_file = os.path.join(workdir, 'results.json')
+    if not os.path.exists(result_file):
+        raise AssertionError('ansible-playbook did not finish (rc %s):\n%s' % (proc.returncode, proc.stdout[-6000:]))
+    with open(result_file) as f:
+        saved = json.load(f)
+    logs = saved['logs']
+    runs = [TaskRun(result, logs[i + 1][len(logs[i]):]) for i, result in enumerate(saved['results'])]
+    if check_spec:
+        for run in runs:
+            for entry in run.log:
+                if '/keycloak/' not in entry['path']:
+                    # method, path and query names; bodies are checked in the unit tests (FakeClient)
+                    spec.check_request(entry['method'], entry['path'], query=entry.get('query'))
+    return PlaybookRun(runs, proc.returncode, proc.stdout)
+
+
+@pytest.fixture
+def run_tasks(csm_sim, tmp_path):
+    """run_tasks(tasks, auth='secret', defaults=None, args=(), env=None, sim=None) -> PlaybookRun."""
+    counter = [0]
+
+    def run(tasks, sim=None, **kwargs):
+        counter[0] += 1
+        return run_playbook(sim or csm_sim, tasks, str(tmp_path / ('play%d' % counter[0])), **kwargs)
+    return run
+
+
+# -- container nodes from tests/testbed (podman): real SSH targets for the preflight and IMS status --
+
+TESTBED = os.path.join(COLLECTION, 'tests', 'testbed')
+NODE_IMAGES = {'sles': 'localhost/csm-node-podman', 'debian': 'localhost/csm-node-base'}
+
+
+class TestbedNode(object):
+    def __init__(self, name, port):
+        self.name = name
+        self.port = port
+        self.addr = '127.0.0.1:%d' % port
+
+    def sh(self, script):
+        """Run a shell script in the node (podman exec) and return its output."""
+        return subprocess.run(['podman', 'exec', '-i', self.name, 'sh', '-c', script], check=True,
+                              stdout=subprocess.PIPE, universal_newlines=True, timeout=60).stdout
+
+
+def _free_port():
+    import socket
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _testbed_missing():
+    """Why the container test bed cannot run here, or None."""
+    import shutil
+    if not os.path.exists(os.path.join(TESTBED, 'nodes.sh')):
+        return 'tests/testbed/nodes.sh is absent (branch nodes not merged)'
+    if shutil.which('podman') is None:
+        return 'podman is not installed: run tests/testbed/podman_setup.sh (root)'
+    for image in NODE_IMAGES.values():
+        if subprocess.run(['podman', 'image', 'exists', image]).returncode != 0:
+            return 'image %s is missing: run tests/testbed/podman_setup.sh (root)' % image
+    return None
+
+
+@pytest.fixture(scope='session')
+def testbed_nodes(_csm_sim_process):
+    """Two SSH nodes, both with the simulator's IMS public key in root's authorized_keys:
+    'sles' (uname -i prints x86_64, podman at /usr/bin/podman) and 'debian' (uname -i prints unknown).
+    Skips, saying why, when the podman test bed is not set up."""
+    why = _testbed_missing()
+    if why:
+        print('SKIP container-node tests: %s' % why)
+        pytest.skip(why)
+    scope = 'apimods-%d' % os.getpid()
+    env = dict(os.environ, CSM_TESTBED_SCOPE=scope)
+    nodes = {}
+    try:
+        for kind, arch in (('sles', 'x86_64'), ('debian', 'unknown')):
+            node = TestbedNode('csm-%s-%s' % (scope, kind), _free_port())
+            subprocess.run([os.path.join(TESTBED, 'nodes.sh'), 'up', node.name, str(node.port), '--image',
+                            NODE_IMAGES[kind], '--arch', arch], check=True, env=env, timeout=300,
+                           stdout=subprocess.PIPE)
+            nodes[kind] = node
+            node.sh('umask 077; cat >> /root/.ssh/authorized_keys <<"EOF"\n%s\nEOF\n'
+                    % _csm_sim_process.ims_public_key.strip())
+        yield nodes
+    finally:
+        for node in nodes.values():
+            subprocess.run([os.path.join(TESTBED, 'nodes.sh'), 'down', node.name], env=env,
+                           stdout=subprocess.PIPE, timeout=120)

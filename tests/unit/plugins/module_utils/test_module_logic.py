@@ -1,0 +1,122 @@
+# -*- coding: utf-8 -*-
+"""module.py: is_subset, without, drop_none, wait_for and CsmModule.ensure."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.cray.csm.plugins.module_utils.client import CsmTimeout
+from ansible_collections.cray.csm.plugins.module_utils.module import (
+    CsmModule, drop_none, is_subset, wait_for, without)
+from ansible_collections.cray.csm.tests.unit.utils import api_error, module_args
+
+
+@pytest.mark.parametrize('desired,current,expected', [
+    ({'a': 1}, {'a': 1, 'b': 2}, True),
+    ({'a': 1}, {'a': 2}, False),
+    ({'a': 1}, {}, False),
+    ({'a': {'b': 1}}, {'a': {'b': 1, 'c': 2}}, True),
+    ({'l': [{'x': 1}]}, {'l': [{'x': 1, 'y': 2}]}, True),
+    ({'l': [{'x': 1}]}, {'l': [{'x': 1}, {'x': 2}]}, False),
+    ({'l': [1, 2]}, {'l': [2, 1]}, False),
+    ({'a': None}, {'a': None}, True),
+    ({'a': {}}, {'a': 'x'}, False),
+    ('x', 'x', True),
+])
+def test_is_subset(desired, current, expected):
+    assert is_subset(desired, current) is expected
+
+
+def test_without_and_drop_none():
+    obj = {'name': 'n', 'layers': [{'a': 1}], 'last_updated': 't'}
+    copy = without(obj, ('name', 'last_updated'))
+    assert copy == {'layers': [{'a': 1}]}
+    copy['layers'][0]['a'] = 2
+    assert obj['layers'][0]['a'] == 1  # a deep copy
+    assert drop_none({'a': None, 'b': 0, 'c': False}) == {'b': 0, 'c': False}
+
+
+class Clock(object):
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def time(self):
+        return self.now
+
+    def sleep(self, s):
+        self.sleeps.append(s)
+        self.now += s
+
+
+def test_wait_for_polls_until_done():
+    clock = Clock()
+    states = iter([1, 2, 3])
+    assert wait_for(lambda: next(states), lambda s: s == 3, 60, 5, 'three',
+                    sleep=clock.sleep, clock=clock.time) == 3
+    assert clock.sleeps == [5, 5]
+
+
+def test_wait_for_times_out_with_last_state():
+    clock = Clock()
+    with pytest.raises(CsmTimeout) as e:
+        wait_for(lambda: {'n': len(clock.sleeps)}, lambda s: False, 12, 5, 'never',
+                 sleep=clock.sleep, clock=clock.time)
+    assert clock.sleeps == [5, 5, 2]  # the last sleep is cut to the deadline
+    assert e.value.last == {'n': 3} and 'Timed out after 12s waiting for never.' == str(e.value)
+
+
+def test_wait_for_done_at_once_does_not_sleep():
+    clock = Clock()
+    assert wait_for(lambda: 'x', lambda s: True, 0, 5, 'x', sleep=clock.sleep, clock=clock.time) == 'x'
+    assert clock.sleeps == []
+
+
+P = '/apis/cfs/v3/configurations/c1'
+
+
+def ensure(fake, check=False, **kw):
+    with module_args({'_ansible_check_mode': check}):
+        module = CsmModule(argument_spec={}, supports_check_mode=True)
+    return module.ensure(P, **kw)
+
+
+def test_ensure_unchanged_is_one_get(fake_client):
+    fake_client.on('GET', P, {'name': 'c1', 'layers': [{'playbook': 'a.yml'}], 'last_updated': 't'})
+    assert ensure(fake_client, desired={'layers': [{'playbook': 'a.yml'}]})[0] is False
+    assert fake_client.methods() == [('GET', P)]
+
+
+@pytest.mark.parametrize('check', [False, True])
+def test_ensure_puts_writable_fields_overlaid(fake_client, check):
+    before = {'name': 'c1', 'description': 'd', 'layers': [{'playbook': 'a.yml'}], 'last_updated': 't'}
+    fake_client.on('GET', P, before)
+    fake_client.on('PUT', P, lambda body: dict(body, name='c1', last_updated='t2'))
+    changed, was, after = ensure(fake_client, check=check, desired={'layers': [{'playbook': 'b.yml'}]},
+                                 read_only=('name', 'last_updated'))
+    assert changed is True and was == before
+    if check:
+        assert fake_client.methods() == [('GET', P)]
+        assert after['layers'] == [{'playbook': 'b.yml'}] and after['description'] == 'd'
+    else:
+        assert fake_client.calls[1]['body'] == {'description': 'd', 'layers': [{'playbook': 'b.yml'}]}
+        assert after['last_updated'] == 't2'
+
+
+def test_ensure_creates_with_create(fake_client):
+    fake_client.on('GET', P, api_error(404, 'nope'))
+    made = []
+    changed, before, after = ensure(fake_client, desired={'layers': []},
+                                    create=lambda body: made.append(body) or dict(body, name='c1'))
+    assert changed and before is None and made == [{'layers': []}] and after['name'] == 'c1'
+
+
+@pytest.mark.parametrize('exists', [True, False])
+def test_ensure_absent(fake_client, exists):
+    if exists:
+        fake_client.on('GET', P, {'name': 'c1'})
+        fake_client.on('DELETE', P, None)
+    changed, before, after = ensure(fake_client, desired={}, state='absent')
+    assert changed is exists and after is None
+    assert [m for m, p in fake_client.methods()] == (['GET', 'DELETE'] if exists else ['GET'])

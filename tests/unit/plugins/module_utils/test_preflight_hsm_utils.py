@@ -1,0 +1,75 @@
+# -*- coding: utf-8 -*-
+"""preflight key loading and messages; hsm helpers; xname checks."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.cray.csm.plugins.module_utils import preflight as pf
+from ansible_collections.cray.csm.plugins.module_utils.hsm import component_ids_error, lock_status, unique
+from ansible_collections.cray.csm.plugins.module_utils.xname import node_xname_error
+
+
+def pem(kind):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+    key = {'ecdsa': lambda: ec.generate_private_key(ec.SECP384R1()),
+           'ed25519': ed25519.Ed25519PrivateKey.generate,
+           'rsa': lambda: rsa.generate_private_key(65537, 2048)}[kind]()
+    fmt = serialization.PrivateFormat.OpenSSH if kind == 'ed25519' else serialization.PrivateFormat.TraditionalOpenSSL
+    return key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption()).decode()
+
+
+@pytest.mark.skipif(not pf.HAS_PARAMIKO, reason='paramiko is not installed')
+@pytest.mark.parametrize('kind', ['ecdsa', 'ed25519', 'rsa'])
+def test_load_private_key_text_and_path(tmp_path, kind):
+    text = pem(kind)
+    path = tmp_path / 'key'
+    path.write_text(text)
+    assert pf.load_private_key(text).get_bits() == pf.load_private_key(str(path)).get_bits()
+
+
+@pytest.mark.skipif(not pf.HAS_PARAMIKO, reason='paramiko is not installed')
+def test_load_private_key_errors(tmp_path):
+    with pytest.raises(pf.PreflightError) as e:
+        pf.load_private_key(str(tmp_path / 'missing'))
+    assert 'neither key text nor a readable file' in str(e.value)
+    with pytest.raises(pf.PreflightError) as e:
+        pf.load_private_key('-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n-----END OPENSSH PRIVATE KEY-----\n')
+    assert 'not an unencrypted' in str(e.value) and 'garbage' not in str(e.value)
+
+
+def test_failure_message_names_check_and_fix():
+    st = dict(sshStatus='SSH connection established.', nodeArch='x86_64', podmanStatus='Podman not installed on node.',
+              failed_check='podman', fix=pf.PODMAN_FIX, xname='x1c0s0b0n0')
+    msg = pf.failure_message('h', 22, st)
+    assert msg == ('Preflight of x1c0s0b0n0 (SSH h:22) failed the podman check: Podman not installed on node. '
+                   'Fix: %s.' % pf.PODMAN_FIX)
+    assert '/usr/bin/podman' in msg
+
+
+def test_unique_and_ids_errors():
+    assert unique(['b', 'a', 'b', 'c', 'a']) == ['b', 'a', 'c']
+    assert component_ids_error(['x3000c0s19b4n0', 'x3000c0s19b4', 'x1000c1']) is None
+    assert 'at least one' in component_ids_error([])
+    msg = component_ids_error(['x3000c0s19b4n0', 'n1', 'X3000'])
+    assert "'n1'" in msg and "'X3000'" in msg and 'x3000c0s19b4n0' in msg.split('Expected')[1]
+
+
+def test_lock_status_is_one_safe_post():
+    calls = []
+
+    class Client(object):
+        def post(self, path, body, safe=False):
+            calls.append((path, body, safe))
+            return {'Components': [{'ID': 'x1c0s0b0n0', 'Locked': True}], 'NotFound': ['x2c0s0b0n0']}
+    records, missing = lock_status(Client(), ('x1c0s0b0n0', 'x2c0s0b0n0'))
+    assert records == {'x1c0s0b0n0': {'ID': 'x1c0s0b0n0', 'Locked': True}} and missing == ['x2c0s0b0n0']
+    assert calls == [('/apis/smd/hsm/v2/locks/status', {'ComponentIDs': ['x1c0s0b0n0', 'x2c0s0b0n0']}, True)]
+
+
+@pytest.mark.parametrize('name,ok', [('x3000c0s19b4n0', True), ('x1c0s0b0n0', True), ('x3000c0s19b4', False),
+                                     ('x3000c0s19b4n0n1', False), ('nid000001', False), ('', False)])
+def test_node_xname(name, ok):
+    assert (node_xname_error([name]) is None) is ok

@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.cray.csm.plugins.modules import bos_session
+from ansible_collections.cray.csm.tests.unit.utils import api_error, run_module
+
+X = 'x3000c0s19b4n0'
+ARGS = dict(template_name='bos_ims_remote_node', operation='boot', limit=X)
+
+
+def session(name='s1', error=None, status='complete'):
+    return dict(name=name, operation='boot', template_name='bos_ims_remote_node', limit=X, stage=False,
+                components=X, include_disabled=False, tenant=None,
+                status=dict(status=status, error=error, start_time='t', end_time=None))
+
+
+def ext(percent_failed=0.0, status='complete'):
+    return dict(status=status, percent_successful=100.0 - percent_failed, percent_failed=percent_failed,
+                error_summary={'Simulated failure': {'count': 1, 'list': X}} if percent_failed else {},
+                phases={}, managed_components_count=1)
+
+
+def run(monkeypatch, **args):
+    return run_module(bos_session.main, dict(ARGS, **args), monkeypatch)
+
+
+def test_unnamed_session_posts_the_v2_body(monkeypatch, fake_client):
+    fake_client.on('POST', '/apis/bos/v2/sessions', session())
+    result = run(monkeypatch)
+    assert result['changed'] is True and fake_client.methods() == [('POST', '/apis/bos/v2/sessions')]
+    assert fake_client.calls[0]['body'] == dict(ARGS, stage=False, include_disabled=False)
+
+
+def test_named_existing_session_is_reused_whatever_the_operation(monkeypatch, fake_client):
+    fake_client.on('GET', '/apis/bos/v2/sessions/s1', session())
+    fake_client.on('GET', '/apis/bos/v2/sessions/s1/status', ext())
+    result = run(monkeypatch, name='s1', operation='reboot', wait=True)
+    assert result['changed'] is False and result['reused'] is True
+    assert all(m == 'GET' for m, _ in fake_client.methods())
+
+
+def test_no_nodes_explains_locks(monkeypatch, fake_client):
+    fake_client.on('POST', '/apis/bos/v2/sessions', session(status='pending'))
+    fake_client.on('GET', '/apis/bos/v2/sessions/s1/status', ext())
+    fake_client.on('GET', '/apis/bos/v2/sessions/s1', session(error='No nodes were found to act upon.'))
+    result = run(monkeypatch, wait=True, poll_interval=0)
+    assert result['failed'] and 'locked in HSM' in result['msg'] and 'boot before locking' in result['msg']
+
+
+def test_failed_nodes_fail(monkeypatch, fake_client):
+    fake_client.on('POST', '/apis/bos/v2/sessions', session(status='pending'))
+    fake_client.on('GET', '/apis/bos/v2/sessions/s1/status', ext(percent_failed=100.0))
+    fake_client.on('GET', '/apis/bos/v2/sessions/s1', session())
+    result = run(monkeypatch, wait=True, poll_interval=0)
+    assert result['failed'] and 'failed on 100.0% of its nodes' in result['msg']
+
+
+def test_check_mode_posts_nothing(monkeypatch, fake_client):
+    fake_client.on('GET', '/apis/bos/v2/sessions/s2', api_error(404, 'not found'))
+    result = run(monkeypatch, name='s2', _ansible_check_mode=True, wait=True)
+    assert result['changed'] is True and fake_client.methods() == [('GET', '/apis/bos/v2/sessions/s2')]
