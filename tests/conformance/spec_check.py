@@ -14,7 +14,11 @@ from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-SPEC_DIR = os.environ.get('CSM_OPENAPI_DIR', '/work/shared/upstream/openapi')
+# The upstream specs live in shared/upstream/openapi beside the checkout (CI lays shared/ there too).
+SPEC_DIR = os.environ.get('CSM_OPENAPI_DIR') or next(
+    (d for d in (os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'upstream', 'openapi'),
+                 '/work/shared/upstream/openapi') if os.path.isdir(d)),
+    '/work/shared/upstream/openapi')
 GATEWAY = 'https://api-gw-service-nmn.local'  # the spec `servers` host
 PREFIX = {'/apis/ims': 'ims', '/apis/cfs': 'cfs', '/apis/bos': 'bos', '/apis/sls': 'sls',
           '/apis/smd/hsm/v2': 'smd'}

@@ -248,8 +248,9 @@ def register(app):
                            'groups': target.get('groups') or [],
                            'image_map': target.get('image_map') or []},
                 'status': {'artifacts': [],
-                           'session': {'job': None, 'ims_job': None, 'start_time': now_iso(),
-                                       'completion_time': None, 'status': 'pending',
+                           # job, ims_job, completion_time appear once known: the
+                           # spec makes them non-nullable strings
+                           'session': {'start_time': now_iso(), 'status': 'pending',
                                        'succeeded': 'none'}},
                 'tags': body.get('tags') or {},
                 'debug_on_failure': body.get('debug_on_failure', False),

@@ -15,7 +15,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
 
-SPEC_DIR = os.environ.get('CSM_OPENAPI_DIR', '/work/shared/upstream/openapi')
+# The upstream specs live in shared/upstream/openapi beside the checkout (CI lays shared/ there too).
+SPEC_DIR = os.environ.get('CSM_OPENAPI_DIR') or next(
+    (d for d in (os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'upstream', 'openapi'),
+                 '/work/shared/upstream/openapi') if os.path.isdir(d)),
+    '/work/shared/upstream/openapi')
 
 
 def now_iso():
@@ -173,8 +177,13 @@ class App(object):
     # store
     def reset(self):
         with self.lock:
-            with open(self.seed_path) as f:
-                self.seed = yaml.safe_load(f)
+            # parse the seed once per file version: resets stay cheap
+            mtime = os.stat(self.seed_path).st_mtime
+            if getattr(self, '_seed_mtime', None) != mtime:
+                with open(self.seed_path) as f:
+                    self._seed_cache = yaml.load(f, Loader=getattr(yaml, 'CSafeLoader', yaml.SafeLoader))
+                self._seed_mtime = mtime
+            self.seed = copy.deepcopy(self._seed_cache)
             self.config = {
                 'csm_version': str(self.cli_csm_version or self.seed.get('csm_version', '1.6')),
                 'token_ttl': 300,
@@ -296,9 +305,20 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # clients that hang up (timeouts, dropped faults, TLS probes) are normal here
+        import sys
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)) or 'ssl' in type(exc).__module__:
+            return
+        ThreadingHTTPServer.handle_error(self, request, client_address)
+
+
 def make_server(app, port, ssl_context=None):
-    srv = ThreadingHTTPServer(('127.0.0.1', port), Handler)
-    srv.daemon_threads = True
+    srv = Server(('127.0.0.1', port), Handler)
     if ssl_context is not None:
         # handshake in the handler thread, so one slow client cannot block accept()
         srv.socket = ssl_context.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)

@@ -28,7 +28,7 @@ import ims  # noqa: E402
 import k8s  # noqa: E402
 import keycloak  # noqa: E402
 import sls  # noqa: E402
-from core import App, Response, make_server, no_content, ok, problem  # noqa: E402
+from core import App, make_server, no_content, ok, problem  # noqa: E402
 
 CONFIG_KEYS = ('csm_version', 'token_ttl', 'cfs_session_seconds', 'bos_session_seconds',
                'cfs_fail_sessions', 'bos_fail_sessions', 'ssh_timeout')

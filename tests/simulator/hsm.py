@@ -1,7 +1,7 @@
 """HSM (SMD) v2: locks and State/Components (FACTS 2.6)."""
 import re
 
-from core import ok, problem, deepcopy, now_iso
+from core import ok, problem
 
 P = '/apis/smd/hsm/v2'
 # HMS xname syntax, simplified: x<n> followed by <letters><n> groups, or s0 / all
@@ -27,12 +27,12 @@ def load(app):
 
 
 def lock_record(app, xname):
-    l = app.data['locks'][xname]
-    rec = {'ID': xname, 'Locked': l['Locked'], 'Reserved': l['Reserved'],
-           'ReservationDisabled': l['ReservationDisabled']}
-    if l['Reserved']:
-        rec['CreatedTime'] = l.get('CreatedTime')
-        rec['ExpirationTime'] = l.get('ExpirationTime')
+    lk = app.data['locks'][xname]
+    rec = {'ID': xname, 'Locked': lk['Locked'], 'Reserved': lk['Reserved'],
+           'ReservationDisabled': lk['ReservationDisabled']}
+    if lk['Reserved']:
+        rec['CreatedTime'] = lk.get('CreatedTime')
+        rec['ExpirationTime'] = lk.get('ExpirationTime')
     return rec
 
 
@@ -134,7 +134,7 @@ def register(app):
         out = []
         for x in sorted(app.data['hsm']):
             c = app.data['hsm'][x]
-            l = app.data['locks'][x]
+            lk = app.data['locks'][x]
             if not (_match(c, 'Type', req.query.get('type')) and _match(c, 'State', req.query.get('state'))
                     and _match(c, 'Role', req.query.get('role'))
                     and _match(c, 'SubRole', req.query.get('subrole'))):
@@ -143,7 +143,7 @@ def register(app):
             for q, k in (('locked', 'Locked'), ('reserved', 'Reserved'),
                          ('reservationDisabled', 'ReservationDisabled')):
                 v = req.arg(q)
-                if v is not None and (v.lower() == 'true') != l[k]:
+                if v is not None and (v.lower() == 'true') != lk[k]:
                     ok_flags = False
             if ok_flags:
                 out.append(lock_record(app, x))

@@ -2,7 +2,7 @@
 import io
 import socket
 
-from core import Response, ok, no_content, problem, deepcopy
+from core import ok, no_content, problem, deepcopy
 
 P = '/apis/ims/v3'
 NOT_FOUND = 'Requested resource does not exist. Re-run request with valid ID.'
@@ -105,7 +105,8 @@ def register(app):
         except ValueError:
             return problem(400, 'Failed to decode JSON object: Expecting value: line 1 column 1 (char 0)')
         if not body:
-            return problem(400, 'No input provided. Determine the specific information that is missing or invalid and then re-run the request with valid information.')
+            return problem(400, 'No input provided. Determine the specific information that is missing '
+                                'or invalid and then re-run the request with valid information.')
         if not isinstance(body, dict):
             return problem(422, 'Input data was not valid.', errors={'_schema': ['Invalid input type.']})
         errors = {}

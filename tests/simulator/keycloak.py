@@ -32,7 +32,7 @@ def register(app):
                               'jti': secrets.token_hex(8)}),
                         secrets.token_urlsafe(16)])
         with app.lock:
-            app.tokens[tok] = now + ttl
+            app.tokens[tok] = time.time() + ttl  # exact, so a 1 s TTL lasts 1 s
         return Response(200, {'access_token': tok, 'expires_in': ttl, 'refresh_expires_in': 0,
                               'token_type': 'Bearer', 'not-before-policy': 0,
                               'scope': 'profile email'})

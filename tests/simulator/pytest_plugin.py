@@ -1,10 +1,10 @@
 """pytest fixtures `csm_sim` and `csm_sim_tls`: one simulator process per session, reset per test."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,12 +24,16 @@ class CsmSim(object):
         self.ca_path = None
         if tls:
             args += ['--tls', os.path.join(self.workdir, 'certs')]
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     universal_newlines=True)
+        # stderr to a file: an unread pipe would block the simulator once full
+        self.stderr_path = os.path.join(self.workdir, 'stderr.log')
+        with open(self.stderr_path, 'w') as err:
+            self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err,
+                                         universal_newlines=True)
         line = self.proc.stdout.readline()
         if not line.startswith('CSM simulator listening on '):
             self.proc.kill()
-            raise RuntimeError('simulator did not start: %r %s' % (line, self.proc.stderr.read()))
+            with open(self.stderr_path) as err:
+                raise RuntimeError('simulator did not start: %r %s' % (line, err.read()))
         self.url = line.split()[-1]
         if tls:
             self.ca_path = self.proc.stdout.readline().split('CA: ', 1)[1].strip()
@@ -114,6 +118,7 @@ class CsmSim(object):
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+        shutil.rmtree(self.workdir, ignore_errors=True)  # holds the IMS private key
 
 
 @pytest.fixture(scope='session')

@@ -1,0 +1,175 @@
+"""CFS v3 configurations and sessions, validated against cfs.yaml."""
+import time
+
+import pytest
+
+P = '/apis/cfs/v3'
+URL = 'https://api-gw-service-nmn.local/vcs/cray/csm-config-management.git'
+COMMIT = '3f1c2b4a5d6e7f8091a2b3c4d5e6f708192a3b4c'
+LAYER = {'clone_url': URL, 'commit': COMMIT, 'playbook': 'ims_computes.yml'}
+X86_IMG = '4a5e5bd7-8f3c-4b3c-9d0e-1a2b3c4d5e61'
+ARM_IMG = '7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e62'
+
+
+def put(api, name, body, **kw):
+    return api.call('PUT', P + '/configurations/' + name, body, **kw)
+
+
+def test_put_get_list_delete(api):
+    r = put(api, 'remote-ims-node', {'layers': [LAYER]})
+    assert r.status_code == 200
+    body = r.json()
+    assert body['name'] == 'remote-ims-node' and body['layers'] == [LAYER] and body['last_updated']
+    assert api.call('GET', P + '/configurations/remote-ims-node').json() == body
+    lst = api.call('GET', P + '/configurations').json()
+    assert lst['configurations'] == [body] and lst['next'] is None
+    assert api.call('PATCH', P + '/configurations/remote-ims-node').status_code == 200
+    assert api.call('DELETE', P + '/configurations/remote-ims-node').status_code == 204
+    r = api.call('GET', P + '/configurations/remote-ims-node')
+    assert r.status_code == 404
+    assert r.json()['detail'] == 'Configuration remote-ims-node could not be found'
+    assert api.call('DELETE', P + '/configurations/remote-ims-node').status_code == 404
+    assert api.call('PATCH', P + '/configurations/remote-ims-node').status_code == 404
+
+
+def test_paging(api):
+    for i in range(5):
+        put(api, 'cfg%d' % i, {'layers': [LAYER]})
+    r = api.call('GET', P + '/configurations', params={'limit': '2'})
+    page = r.json()
+    assert [c['name'] for c in page['configurations']] == ['cfg0', 'cfg1']
+    assert page['next'] == {'limit': 2, 'after_id': 'cfg1'}
+    names = [c['name'] for c in page['configurations']]
+    while page['next']:
+        page = api.call('GET', P + '/configurations',
+                        params={'limit': '2', 'after_id': page['next']['after_id']}).json()
+        names += [c['name'] for c in page['configurations']]
+    assert names == ['cfg%d' % i for i in range(5)]
+
+
+@pytest.mark.parametrize('body,detail,spec_rejects', [
+    ({'name': 'x', 'layers': []}, "Property is read-only - 'name'", True),
+    ({'last_updated': '2020-01-01T00:00:00Z', 'layers': []}, "Property is read-only - 'last_updated'", True),
+    ({'layers': [], 'bar': 1}, "Additional properties are not allowed ('bar' was unexpected)", True),
+    ({'layers': [dict(LAYER, commit='abc')]}, "'abc' does not match '^[a-f0-9]{40}$' - 'layers.0.commit'", True),
+    ({'layers': [dict(LAYER, branch='main')]},
+     'Only branch or commit should be specified for each layer, not both.', False),
+    ({'layers': [{'commit': COMMIT, 'playbook': 'p.yml'}]},
+     'Either source or clone_url must be specified for each layer.', False),
+    ({'layers': [dict(LAYER, source='csm')]},
+     'Only source or clone_url should be specified for each layer, not both.', False),
+    ({'layers': [{'source': 'csm', 'playbook': 'p.yml'}]}, 'Source does not exist', False),
+    ({'layers': [{'clone_url': URL, 'branch': 'main', 'playbook': 'p.yml'}]},
+     'Error converting branch name to commit', False),
+    ({'layers': [LAYER, dict(LAYER, commit='b' * 40)]},
+     'Two or more layers apply the same playbook from the same repo, but have different commit ids.',
+     False),
+])
+def test_put_errors(api, body, detail, spec_rejects):
+    r = put(api, 'bad', body, request_valid=not spec_rejects)
+    assert r.status_code == 400
+    assert r.headers['Content-Type'] == 'application/problem+json'
+    assert r.json()['detail'] == detail
+    assert api.call('GET', P + '/configurations/bad').status_code == 404
+
+
+def test_layer_without_commit_or_branch_accepted(api):
+    r = put(api, 'c', {'layers': [{'clone_url': URL, 'playbook': 'p.yml'}]})
+    assert r.status_code == 200
+
+
+def session_body(name, cfg='remote-ims-node', image=X86_IMG, result='ims-remote-image-x86_64'):
+    return {'name': name, 'configuration_name': cfg,
+            'target': {'definition': 'image', 'groups': [{'name': 'Application', 'members': [image]}],
+                       'image_map': [{'source_id': image, 'result_name': result}]}}
+
+
+def wait_complete(api, name, timeout=20):
+    seen = []
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        s = api.call('GET', P + '/sessions/' + name).json()
+        st = s['status']['session']['status']
+        if not seen or seen[-1] != st:
+            seen.append(st)
+        if st == 'complete':
+            return s, seen
+        time.sleep(0.1)
+    raise AssertionError('session %s never completed: %s' % (name, seen))
+
+
+def test_image_session_lifecycle(api, csm_sim):
+    csm_sim.config(cfs_session_seconds=1)
+    put(api, 'remote-ims-node', {'layers': [LAYER]})
+    body = session_body('build-ims-remote-image-arm', image=ARM_IMG, result='ims-remote-image-aarch64')
+    r = api.call('POST', P + '/sessions', body)
+    assert r.status_code == 201
+    assert r.json()['status']['session']['status'] == 'pending'
+    assert r.json()['status']['session']['succeeded'] == 'none'
+    s, seen = wait_complete(api, 'build-ims-remote-image-arm')
+    assert seen == ['pending', 'running', 'complete']
+    assert s['status']['session']['succeeded'] == 'true'
+    art = s['status']['artifacts']
+    assert len(art) == 1 and art[0]['image_id'] == ARM_IMG and art[0]['type'] == 'ims_customized_image'
+    img = api.call('GET', '/apis/ims/v3/images/' + art[0]['result_id']).json()
+    assert img['name'] == 'ims-remote-image-aarch64' and img['arch'] == 'aarch64'
+    assert img['id'] != ARM_IMG
+    assert img['link']['path'] == 's3://boot-images/%s/manifest.json' % img['id']
+    assert img['link']['etag']
+
+
+def test_session_fail_by_regex(api, csm_sim):
+    csm_sim.config(cfs_session_seconds=0.5, cfs_fail_sessions=['^doomed-'])
+    put(api, 'remote-ims-node', {'layers': [LAYER]})
+    images_before = len(api.call('GET', '/apis/ims/v3/images').json())
+    api.call('POST', P + '/sessions', session_body('doomed-1'))
+    s, _ = wait_complete(api, 'doomed-1')
+    assert s['status']['session']['succeeded'] == 'false'
+    assert s['status']['artifacts'] == []
+    assert len(api.call('GET', '/apis/ims/v3/images').json()) == images_before
+
+
+def test_session_errors(api):
+    put(api, 'remote-ims-node', {'layers': [LAYER]})
+    assert api.call('POST', P + '/sessions', session_body('s1')).status_code == 201
+    r = api.call('POST', P + '/sessions', session_body('s1'))
+    assert r.status_code == 409
+    assert r.json()['detail'] == 'A session with the name s1 already exists'
+    r = api.call('POST', P + '/sessions', session_body('s2', cfg='nope'))
+    assert r.status_code == 400 and r.json()['title'] == 'Invalid configuration'
+    # x86_64 has an underscore: the name pattern rejects it (FACTS 2.4)
+    r = api.call('POST', P + '/sessions', session_body('build-ims-remote-image-x86_64'),
+                 request_valid=False)
+    assert r.status_code == 400 and 'does not match' in r.json()['detail']
+    r = api.call('POST', P + '/sessions', session_body('a' * 46), request_valid=False)
+    assert r.status_code == 400 and 'is too long' in r.json()['detail']
+    body = session_body('s3')
+    body['target']['groups'] = []
+    r = api.call('POST', P + '/sessions', body)
+    assert r.status_code == 400 and r.json()['detail'] == 'At least one target group must be specified.'
+    body['target']['groups'] = [{'name': 'Application', 'members': []}]
+    r = api.call('POST', P + '/sessions', body)
+    assert r.status_code == 400 and r.json()['detail'] == 'Group member lists must not be empty.'
+
+
+def test_session_list_filters_get_delete(api, csm_sim):
+    csm_sim.config(cfs_session_seconds=60)
+    put(api, 'remote-ims-node', {'layers': [LAYER]})
+    for n in ('alpha-1', 'alpha-2', 'beta-1'):
+        api.call('POST', P + '/sessions', session_body(n))
+    r = api.call('GET', P + '/sessions', params={'name_contains': 'alpha'})
+    assert [s['name'] for s in r.json()['sessions']] == ['alpha-1', 'alpha-2']
+    r = api.call('GET', P + '/sessions', params={'status': 'complete'})
+    assert r.json()['sessions'] == []
+    r = api.call('GET', P + '/sessions', params={'limit': '1'})
+    assert len(r.json()['sessions']) == 1 and r.json()['next']['after_id'] == 'alpha-1'
+    assert api.call('DELETE', P + '/sessions/beta-1').status_code == 204
+    assert api.call('GET', P + '/sessions/beta-1').status_code == 404
+    assert api.call('DELETE', P + '/sessions/beta-1').status_code == 404
+
+
+def test_delete_config_named_by_session_allowed(api):
+    """FACTS 7: the in-use check looks at components only."""
+    put(api, 'remote-ims-node', {'layers': [LAYER]})
+    api.call('POST', P + '/sessions', session_body('s1'))
+    assert api.call('DELETE', P + '/configurations/remote-ims-node').status_code == 204
