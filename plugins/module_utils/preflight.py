@@ -83,7 +83,7 @@ def check_node(host, port, private_key, timeout=10):
         st['sshStatus'] = 'SSH connection established.'
 
         def run(cmd):
-            _, out, err = client.exec_command(cmd, timeout=timeout)
+            out = client.exec_command(cmd, timeout=timeout)[1]
             text = out.read().decode('utf-8', 'replace')
             return out.channel.recv_exit_status(), text
 

@@ -20,7 +20,7 @@ description:
   - Components HSM does not know fail the task, listing them, before anything changes.
   - Boot a remote build node before locking it; unlock it before rebooting or removing it.
 author:
-  - cray.csm contributors
+  - cray.csm contributors (!UNKNOWN)
 options:
   component_ids:
     description:
@@ -93,7 +93,7 @@ def change(module, ids, want):
     except CsmApiError as e:
         if e.status != 400 or e.detail not in (ALREADY[want], FLEXIBLE_NOTHING_TO_DO):
             raise
-        records, _ = lock_status(module.client, ids)
+        records = lock_status(module.client, ids)[0]
         ids = [i for i in ids if records.get(i, {}).get('Locked') != want]
         if not ids:
             return []

@@ -14,7 +14,7 @@ description:
   - With O(component_ids), reads the lock status of those components with one C(POST /locks/status).
   - Otherwise lists the lock status of all components matching the filters (C(GET /locks/status)).
 author:
-  - cray.csm contributors
+  - cray.csm contributors (!UNKNOWN)
 options:
   component_ids:
     description:

@@ -20,7 +20,7 @@ description:
   - With O(preflight), the node is first checked over SSH exactly as IMS checks it, and is not registered when
     a check fails.
 author:
-  - cray.csm contributors
+  - cray.csm contributors (!UNKNOWN)
 requirements:
   - paramiko (only for O(preflight=true)), on the host that runs the module.
 options:
@@ -68,7 +68,8 @@ options:
     default: false
   wait_timeout:
     description:
-      - Seconds to wait with O(wait), and the SSH timeout of O(preflight).
+      - Seconds to wait with O(wait).
+      - The SSH timeout of O(preflight) is the smaller of this and 30 seconds.
     type: int
     default: 300
 extends_documentation_fragment:
@@ -201,7 +202,7 @@ def main():
                 before = client.get(path, missing_ok=True)
             else:
                 before = {'xname': xname} if client.delete(path, missing_ok=True) else None
-            module.exit_with(before is not None, before, None, 'node', status=None)
+            module.exit_with(before is not None, before, None, 'node', status=None, preflight=None)
 
         checked = run_preflight(module, xname) if p['preflight'] else None
         before = client.get(path, missing_ok=True)

@@ -18,7 +18,7 @@ description:
     can take a while when nodes do not answer.
   - IMS before 3.17 (CSM 1.5) has no status endpoint; then RV(status_available) is false and no status is added.
 author:
-  - cray.csm contributors
+  - cray.csm contributors (!UNKNOWN)
 options:
   xname:
     description:
@@ -65,7 +65,7 @@ remote_build_nodes:
       type: dict
       returned: when O(status) is set
 status_available:
-  description: Whether this IMS has the status endpoint; null when O(status) is not set.
+  description: Whether this IMS has the status endpoint; null when O(status) is not set or no node is registered.
   returned: always
   type: bool
 '''

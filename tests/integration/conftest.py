@@ -95,7 +95,7 @@ def run_playbook(sim, tasks, workdir, auth='secret', defaults=None, args=(), env
         environ.pop(key, None)
     environ.update(env or {})
     cmd = [os.path.join(BIN, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', path] + list(args)
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+    proc = subprocess.run(cmd, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
                           env=environ, cwd=workdir, timeout=600)
     result_file = os.path.join(workdir, 'results.json')
     if not os.path.exists(result_file):
@@ -159,7 +159,7 @@ def _testbed_missing():
     if shutil.which('podman') is None:
         return 'podman is not installed: run tests/testbed/podman_setup.sh (root)'
     for image in NODE_IMAGES.values():
-        if subprocess.run(['podman', 'image', 'exists', image]).returncode != 0:
+        if subprocess.run(['podman', 'image', 'exists', image], check=False).returncode != 0:
             return 'image %s is missing: run tests/testbed/podman_setup.sh (root)' % image
     return None
 
@@ -188,5 +188,5 @@ def testbed_nodes(_csm_sim_process):
         yield nodes
     finally:
         for node in nodes.values():
-            subprocess.run([os.path.join(TESTBED, 'nodes.sh'), 'down', node.name], env=env,
+            subprocess.run([os.path.join(TESTBED, 'nodes.sh'), 'down', node.name], env=env, check=False,
                            stdout=subprocess.PIPE, timeout=120)

@@ -82,4 +82,4 @@ def check_request(method, path, body=None, query=None):
     try:
         jsonschema.validate(body, schema)
     except jsonschema.ValidationError as e:
-        raise AssertionError('%s %s: body does not match the spec: %s' % (method, path, e.message))
+        raise AssertionError('%s %s: body does not match the spec: %s' % (method, path, e.message)) from None

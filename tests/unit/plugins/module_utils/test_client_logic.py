@@ -46,7 +46,7 @@ class Server(object):
 
 def make(**kw):
     kw.setdefault('token', 'tok')
-    kw.setdefault('sleep', lambda s: sleeps.append(s))
+    kw.setdefault('sleep', sleeps.append)
     return CsmClient(api_gateway='https://gw/', **kw)
 
 

@@ -105,8 +105,11 @@ def test_race_rigid_rollback_is_finished(monkeypatch, fake_client):
 
 def test_race_where_all_are_already_there_is_unchanged(monkeypatch, fake_client):
     hsm = Hsm(fake_client, {A: False})
-    fake_client.on('POST', H + '/locks/lock', lambda body: (hsm.locked.update({A: True}),
-                                                           api_error(400, 'Component is Locked', 'POST'))[1])
+
+    def locked_meanwhile(body):
+        hsm.locked[A] = True  # another client won
+        return api_error(400, 'Component is Locked', 'POST')
+    fake_client.on('POST', H + '/locks/lock', locked_meanwhile)
     result = run(monkeypatch, component_ids=[A])
     assert result['changed'] is False and result['failed'] is False
 

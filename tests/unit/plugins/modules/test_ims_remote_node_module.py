@@ -27,7 +27,7 @@ def registered(fake):
 
 def missing(fake):
     fake.on('GET', ONE, api_error(404, 'Requested resource does not exist.'))
-    fake.on('POST', BASE, lambda body: dict(body))
+    fake.on('POST', BASE, dict)
     return fake
 
 
