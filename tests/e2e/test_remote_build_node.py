@@ -7,11 +7,13 @@ import os
 
 import pytest
 
-from conftest import XNAMES, Nodes
+from e2e_testbed import XNAMES, Nodes
 
 TOKEN_PATH = '/keycloak/realms/shasta/protocol/openid-connect/token'
-GOOD = ['csm-e2e-node1', 'csm-e2e-node2']
-BAD = 'csm-e2e-debian'
+# Container names unique per test session, so that two runs on one machine do not collide.
+_RUN = 'csm-e2e%d' % (os.getpid() % 100000)
+GOOD = [_RUN + '-node1', _RUN + '-node2']
+BAD = _RUN + '-debian'
 
 
 @pytest.fixture(scope='module')
