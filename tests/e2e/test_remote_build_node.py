@@ -95,6 +95,7 @@ def test_failing_node_is_reported_and_left_unregistered(csm_sim, nodes, run_play
     inv = nodes.inventory(str(tmp_path / 'inventory.ini'), names)
 
     res = run_playbook('remote_build_node', csm_sim, inv)
+    print(res.out)  # shown with pytest -rP: the summary of a run with a failing node
     assert res.rc != 0, 'a node that fails a check must fail the run (after the summary)'
     assert registered(csm_sim) == [XNAMES[0]]
     assert locked(csm_sim, [XNAMES[0], XNAMES[2]]) == [XNAMES[0]]
