@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: cray.csm contributors
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters over the cray-product-catalog ConfigMap (FACTS 2.9)."""
 from __future__ import absolute_import, division, print_function
 
@@ -120,7 +120,7 @@ def _load(catalog):
         try:
             catalog = yaml.safe_load(to_text(catalog))
         except yaml.YAMLError as e:
-            raise AnsibleFilterError('csm_release: the catalog is not YAML: %s' % e)
+            raise AnsibleFilterError('csm_release: the catalog is not YAML: %s' % e) from None
     if not isinstance(catalog, dict) or not catalog:
         raise AnsibleFilterError(
             'csm_release: expected the csm entry of the cray-product-catalog ConfigMap (a mapping of '

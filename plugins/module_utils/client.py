@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: cray.csm contributors
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one CSM API client: HTTP, authentication, retries and RFC 7807 errors.
 
 Every module and plugin of cray.csm talks to CSM through CsmClient; none opens a URL itself.
@@ -159,7 +159,7 @@ class CsmClient(object):
             if e.status in (400, 401, 403):
                 raise CsmAuthError(
                     'Keycloak refused client_id %r (HTTP %s): check client_secret against the '
-                    'Secret default/admin-client-auth, key client-secret.' % (self.client_id, e.status))
+                    'Secret default/admin-client-auth, key client-secret.' % (self.client_id, e.status)) from None
             raise
         token = answer.get('access_token') if isinstance(answer, dict) else None
         if not token:
@@ -213,7 +213,7 @@ class CsmClient(object):
             if not self._client_secret:
                 raise CsmAuthError(
                     '%s %s: the CSM token was rejected (HTTP 401; expired?): give a fresh token, or '
-                    'client_secret so that one can be fetched.' % (method, path))
+                    'client_secret so that one can be fetched.' % (method, path)) from None
         self._token = self.fetch_token()
         return self._call(method, path, data, 'application/json', safe=safe)
 
@@ -239,19 +239,19 @@ class CsmClient(object):
                 if e.code in RETRY_STATUSES and (repeatable or e.code in NOT_PROCESSED_STATUSES):
                     delay = _retry_after(e.headers)
                 else:
-                    raise error
+                    raise error from None
             except (URLError, socket.error, ValueError) as e:
                 reason = getattr(e, 'reason', e)
                 if 'CERTIFICATE_VERIFY_FAILED' in str(reason) or 'certificate verify failed' in str(reason):
                     raise CsmConnectionError(
                         'TLS verification of %s failed (%s): set ca_path to the CSM CA (on management '
-                        'nodes /etc/cray/ca/certificate_authority.crt).' % (self.api_gateway, reason))
+                        'nodes /etc/cray/ca/certificate_authority.crt).' % (self.api_gateway, reason)) from None
                 # A refused connection never reached the server; anything later might have.
                 refused = isinstance(reason, ConnectionRefusedError)
                 error = CsmConnectionError('%s %s%s: cannot reach the CSM API gateway: %s' % (
                     method, self.api_gateway, path, reason))
                 if not (repeatable or refused):
-                    raise error
+                    raise error from None
             if attempt >= self.retries:
                 raise error
             if delay is None:

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: cray.csm contributors
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """HSM (SMD) lock helpers shared by hsm_lock and hsm_lock_info."""
 from __future__ import absolute_import, division, print_function
 

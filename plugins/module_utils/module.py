@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: cray.csm contributors
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The base of every CSM API module: shared options, the client, error mapping, ensure() and waits."""
 from __future__ import absolute_import, division, print_function
 

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: cray.csm contributors
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The IMS remote build node check, run over SSH before IMS is asked to use the node.
 
 It repeats what IMS does in V3RemoteBuildNodeRecord.getStatus() (SSH as root with the IMS key,

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: cray.csm contributors
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -19,7 +19,7 @@ description:
     token; the registered variable still holds it.
   - O(token) is ignored by this module.
 author:
-  - cray.csm contributors
+  - cray.csm contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cray.csm.connection
   - cray.csm.attributes

@@ -5,6 +5,8 @@ Needs the podman test bed (tests/testbed/podman_setup.sh); skips, saying why, wi
 """
 from __future__ import absolute_import, division, print_function
 
+import os
+
 X = 'x3000c0s19b4n0'
 BASE = '/apis/ims/v3/remote-build-nodes'
 READY = {'sshStatus': 'SSH connection established.', 'nodeArch': 'x86_64',
@@ -35,8 +37,17 @@ def test_debian_node_fails_uname_and_is_not_registered(run_tasks, csm_sim, testb
         assert r.log == []  # nothing asked of IMS, nothing registered
 
 
+def known_hosts():
+    path = os.path.expanduser('~/.ssh/known_hosts')
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return f.read()
+
+
 def test_sles_like_node_passes_registers_and_ims_agrees(run_tasks, csm_sim, testbed_nodes):
     sles = testbed_nodes['sles']
+    hosts_before = known_hosts()
     sles.sh('rm -rf /tmp/ims_*; mkdir -p /tmp/ims_job1 /tmp/ims_job2')
     csm_sim.set_nodes({X: sles.addr})  # where the simulated IMS SSHes for this xname
     with open(csm_sim.ims_private_key) as f:
@@ -52,6 +63,7 @@ def test_sles_like_node_passes_registers_and_ims_agrees(run_tasks, csm_sim, test
     assert res[0].requests() == [('GET', BASE + '/' + X), ('POST', BASE), ('GET', BASE + '/status/' + X)]
     assert again['changed'] is False and res[1].requests() == [('GET', BASE + '/' + X)]
     assert again['status'] == dict(READY, xname=X, numCurrentJobs=2)  # from the preflight
+    assert known_hosts() == hosts_before  # unknown host key accepted, nothing written (as IMS)
 
 
 def test_ims_status_rejects_the_debian_node(run_tasks, csm_sim, testbed_nodes):

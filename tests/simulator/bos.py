@@ -25,7 +25,7 @@ def _check_template(app, body):
     msg = SpecSchemas.get(SPEC).validate('#/components/schemas/V2SessionTemplate', body)
     if msg:
         return problem(400, msg)
-    for bs_name, bs in body['boot_sets'].items():
+    for bs in body['boot_sets'].values():
         if not any(f in bs for f in HW_FIELDS):
             return problem(400, 'No hardware specifier fields (%r)' % (HW_FIELDS,))
         if not any(bs.get(f) for f in HW_FIELDS):

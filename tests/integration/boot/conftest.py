@@ -27,7 +27,7 @@ class Play(object):
         try:
             doc = json.loads(proc.stdout)
         except ValueError:
-            raise AssertionError('ansible-playbook gave no JSON: %s' % self.output[-3000:])
+            raise AssertionError('ansible-playbook gave no JSON: %s' % self.output[-3000:]) from None
         for play in doc.get('plays') or []:
             for task in play.get('tasks') or []:
                 result = task['hosts'].get('localhost')

@@ -1,0 +1,118 @@
+"""This repository used as-is as a CFS configuration layer, reproduced locally.
+
+CFS clones the layer's repository at a commit and runs `ansible-playbook <playbook>` with only
+the `ansible` bundle installed (no cray.csm collection). This test does the same from a fresh
+`git clone` of this repository's HEAD (commit first: uncommitted changes are not in the clone)
+against a test-bed node, reads the IMS key from a ConfigMap through KUBECONFIG (as in-cluster
+config would), then checks the node the way IMS does: SSH as root with the IMS key, `uname -i`,
+`which podman`, the /tmp/ims_* job count.
+
+Needs root, podman and the test-bed images (tests/testbed/podman_setup.sh).
+Run: pytest tests/cfs_layer -v
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+NODES = os.path.join(ROOT, "tests", "testbed", "nodes.sh")
+NODE, PORT, SCOPE = "csm-cfs-layer-node", 22271, "cfs-layer-test"
+BIN = os.path.dirname(sys.executable)
+
+
+def sh(*cmd, **kw):
+    kw.setdefault("env", dict(os.environ, CSM_TESTBED_SCOPE=SCOPE))
+    p = subprocess.run(list(cmd), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                       timeout=kw.pop("timeout", 600), **kw)
+    return p.returncode, p.stdout
+
+
+@pytest.fixture(scope="module")
+def node():
+    if os.geteuid() != 0 or not shutil.which("podman"):
+        pytest.skip("needs root and podman (tests/testbed/podman_setup.sh)")
+    if sh("podman", "image", "exists", "localhost/csm-node-podman")[0] != 0:
+        pytest.skip("image localhost/csm-node-podman missing: run tests/testbed/podman_setup.sh")
+    rc, out = sh("bash", NODES, "up", NODE, str(PORT), "--image", "localhost/csm-node-podman",
+                 "--arch", "x86_64", "--privileged")
+    assert rc == 0, out
+    yield
+    sh("bash", NODES, "down", NODE)
+
+
+@pytest.fixture(scope="module")
+def layer(tmp_path_factory):
+    """A plain clone of this repository at HEAD, at a path that is not an ansible_collections tree."""
+    d = tmp_path_factory.mktemp("cfs") / "csm-config-layer"
+    head = subprocess.check_output(["git", "-C", ROOT, "rev-parse", "HEAD"], universal_newlines=True).strip()
+    subprocess.check_call(["git", "clone", "-q", "--no-checkout", ROOT, str(d)])
+    subprocess.check_call(["git", "-C", str(d), "checkout", "-q", head])
+    return str(d)
+
+
+@pytest.fixture(scope="module")
+def ims_key(_csm_sim_process):
+    """The CSM simulator's IMS private key (file) and kubeconfig (its ConfigMap has the public key)."""
+    return _csm_sim_process.ims_private_key, _csm_sim_process.kubeconfig
+
+
+def cfs_env(tmp, kubeconfig):
+    """Like a CFS AEE: the ansible bundle only; cray.csm is found nowhere."""
+    empty = os.path.join(tmp, "no-collections")
+    os.makedirs(empty, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "MOLECULE_"))}
+    env.update(PATH=BIN + os.pathsep + env.get("PATH", ""), ANSIBLE_COLLECTIONS_PATH=empty, KUBECONFIG=kubeconfig,
+               ANSIBLE_NOCOLOR="1", ANSIBLE_HOST_KEY_CHECKING="False")
+    return env
+
+
+def write_inventory(tmp, image):
+    """Like CFS's: the node in Compute, and in cfs_image when an image is being customized."""
+    key = sh("bash", NODES, "key")[1].strip()
+    inv = os.path.join(tmp, "hosts-image" if image else "hosts-booted")
+    with open(inv, "w") as f:
+        f.write("[Compute]\n%s ansible_host=127.0.0.1 ansible_port=%d ansible_user=root "
+                "ansible_ssh_private_key_file=%s\n[Application]\n" % (NODE, PORT, key))
+        if image:
+            f.write("[cfs_image]\n%s\n" % NODE)
+    return inv
+
+
+def ims_ssh(key, command):
+    return sh("ssh", "-i", key, "-p", str(PORT), "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+              "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+              "root@127.0.0.1", command, timeout=60)
+
+
+def test_layer_runs_from_plain_clone(node, layer, ims_key, tmp_path):
+    key, kubeconfig = ims_key
+    env = cfs_env(str(tmp_path), kubeconfig)
+    rc, out = sh(os.path.join(BIN, "ansible-galaxy"), "collection", "list", "cray.csm", env=env, cwd=layer)
+    assert "cray.csm" not in out, "cray.csm must not be installed for this test:\n" + out
+
+    # 1. Image customization: default host pattern Application:Compute:&cfs_image.
+    rc, out = sh(os.path.join(BIN, "ansible-playbook"), "-i", write_inventory(str(tmp_path), True),
+                 "playbooks/ims_computes.yml", env=env, cwd=layer)
+    assert rc == 0, out[-4000:]
+    assert "%s " % NODE in out.split("PLAY RECAP")[-1]
+
+    # 2. Booted node (runtime check on), second run: nothing changes.
+    rc, out = sh(os.path.join(BIN, "ansible-playbook"), "-i", write_inventory(str(tmp_path), False),
+                 "playbooks/ims_computes.yml", "-e", "ims_computes_hosts=Compute", env=env, cwd=layer)
+    assert rc == 0, out[-4000:]
+    recap = out.split("PLAY RECAP")[-1]
+    assert "changed=0" in recap and "failed=0" in recap, recap
+    run_info = out.split("Run `podman info`]")[1].split("TASK [")[0]
+    assert "ok: [%s]" % NODE in run_info, run_info
+
+    # What IMS then does over SSH with its own key (V3RemoteBuildNodeRecord.getStatus).
+    rc, arch = ims_ssh(key, "uname -i")
+    assert rc == 0 and "x86" in arch, arch
+    rc, which = ims_ssh(key, "which podman")
+    assert rc == 0 and "/usr/bin/podman" in which, which
+    rc, jobs = ims_ssh(key, "ls -d1 /tmp/* | grep /tmp/ims_ | wc -l")
+    assert rc == 0 and jobs.strip() == "0", jobs
