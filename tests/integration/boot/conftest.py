@@ -3,7 +3,9 @@
 `csm_play(tasks, check=False, diff=False, extra_vars=None)` runs the tasks in one play on localhost with
 module_defaults group/cray.csm.csm pointing at the simulator, and returns a Play result: `.rc`,
 `.tasks` (name -> result, in order), `.output` (for assertion messages).
-`run_playbook(path, extra_vars, check)` runs a whole playbook file the same way.
+`csm_play.playbook(path_or_fqcn, extra_vars, check=False)` runs a whole playbook the same way.
+After every run, each CSM API request in the simulator's log must be one the upstream spec defines
+(method, path, query names; tests/unit/spec.py); the simulator itself checks bodies against the spec.
 """
 import json
 import os
@@ -12,6 +14,9 @@ import sys
 
 import pytest
 import yaml
+
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', '..', '..')))
+from ansible_collections.cray.csm.tests.unit import spec  # noqa: E402
 
 COLLECTION = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
 COLLECTIONS_PATH = os.path.abspath(os.path.join(COLLECTION, '..', '..', '..'))
@@ -24,8 +29,11 @@ class Play(object):
         self.output = proc.stdout + proc.stderr
         self.tasks = {}
         self.order = []
+        # with -v and more, ansible-playbook prints lines before the callback's JSON document
+        text = proc.stdout
+        start = 0 if text.startswith('{') else text.find('\n{\n') + 1
         try:
-            doc = json.loads(proc.stdout)
+            doc = json.loads(text[start:])
         except ValueError:
             raise AssertionError('ansible-playbook gave no JSON: %s' % self.output[-3000:]) from None
         for play in doc.get('plays') or []:
@@ -54,8 +62,14 @@ def ansible_env(tmp_path):
     return env
 
 
-def run_playbook(tmp_path, playbook, extra_vars=None, check=False, diff=False):
-    args = [os.path.join(BIN, 'ansible-playbook'), '-i', 'localhost,', playbook]
+def check_log(sim):
+    for entry in sim.log():
+        if entry['path'].startswith('/apis/'):
+            spec.check_request(entry['method'], entry['path'], query=entry.get('query'))
+
+
+def run_playbook(tmp_path, playbook, extra_vars=None, check=False, diff=False, args=()):
+    args = [os.path.join(BIN, 'ansible-playbook'), '-i', 'localhost,', playbook] + list(args)
     if extra_vars:
         path = tmp_path / ('extra-vars-%d.json' % len(list(tmp_path.glob('extra-vars-*'))))
         path.write_text(json.dumps(extra_vars))
@@ -76,16 +90,25 @@ def csm_play(csm_sim, tmp_path):
     csm_sim.config(cfs_session_seconds=1, bos_session_seconds=1)
 
     def play(tasks, check=False, diff=False, extra_vars=None):
+        # a fresh token per run: on a loaded machine a test can outlive the simulator's 300 s tokens
+        play.token = csm_sim.token()
         doc = [{'name': 'test', 'hosts': 'localhost', 'connection': 'local', 'gather_facts': False,
-                'module_defaults': {'group/cray.csm.csm': {'api_gateway': csm_sim.url, 'token': token}},
+                'module_defaults': {'group/cray.csm.csm': {'api_gateway': csm_sim.url, 'token': play.token}},
                 'tasks': tasks}]
         path = tmp_path / ('play-%d.yml' % len(list(tmp_path.glob('play-*.yml'))))
         path.write_text(yaml.safe_dump(doc))
-        return run_playbook(tmp_path, str(path), extra_vars, check, diff)
+        result = run_playbook(tmp_path, str(path), extra_vars, check, diff)
+        check_log(csm_sim)
+        return result
+
+    def playbook(name, extra_vars=None, check=False, diff=False, args=()):
+        result = run_playbook(tmp_path, name, extra_vars, check, diff, args)
+        check_log(csm_sim)
+        return result
 
     def get(path):
         """GET through the simulator's API: (status, body)."""
-        return csm_sim.request('GET', path, headers={'Authorization': 'Bearer %s' % token})
+        return csm_sim.request('GET', path, headers={'Authorization': 'Bearer %s' % csm_sim.token()})
 
     def writes():
         """The log entries of requests that change something (token requests aside)."""
@@ -93,6 +116,7 @@ def csm_play(csm_sim, tmp_path):
                 and not e['path'].startswith('/keycloak')]
 
     play.token = token
+    play.playbook = playbook
     play.get = get
     play.writes = writes
     play.sim = csm_sim

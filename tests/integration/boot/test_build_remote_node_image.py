@@ -1,8 +1,6 @@
 """The whole build_remote_node_image playbook against the simulator, on both architectures."""
 import pytest
 
-from conftest import run_playbook
-
 # The seed's product catalog: the latest CSM is 1.6.1, with these images and commit.
 COMMIT = '3f1c2b4a5d6e7f8091a2b3c4d5e6f708192a3b4c'
 CASES = {
@@ -31,12 +29,12 @@ def test_build_and_boot(csm_play, tmp_path, arch):
     assert csm_play.get('/apis/smd/hsm/v2/State/Components/%s' % case['xname'])[1]['State'] == case['power']
 
     sim.clear_log()
-    check = run_playbook(tmp_path, 'cray.csm.build_remote_node_image', extra, check=True)
+    check = csm_play.playbook('cray.csm.build_remote_node_image', extra, check=True)
     assert check.rc == 0, check
     assert writes(sim) == [], 'check mode wrote: %s' % writes(sim)
 
     sim.clear_log()
-    first = run_playbook(tmp_path, 'cray.csm.build_remote_node_image', extra)
+    first = csm_play.playbook('cray.csm.build_remote_node_image', extra)
     assert first.rc == 0, first
     # the simulator checks each body against the upstream spec (400 if not); only reads of
     # not-yet-existing objects may answer 404
@@ -82,7 +80,7 @@ def test_build_and_boot(csm_play, tmp_path, arch):
     # a second run (and its check mode) changes nothing and starts no session
     for check_mode in (True, False):
         sim.clear_log()
-        again = run_playbook(tmp_path, 'cray.csm.build_remote_node_image', extra, check=check_mode)
+        again = csm_play.playbook('cray.csm.build_remote_node_image', extra, check=check_mode)
         assert again.rc == 0, again
         assert again.stats['changed'] == 0, [n for n in again.order if again[n].get('changed')]
         assert writes(sim) == []
@@ -97,7 +95,7 @@ def test_token_and_names_can_be_given(csm_play, tmp_path):
                  cfs_session_name='my-session', bos_template_name='my-template', csm_version='1.5.2',
                  bos_operation='boot')
     sim.clear_log()
-    play = run_playbook(tmp_path, 'cray.csm.build_remote_node_image', extra)
+    play = csm_play.playbook('cray.csm.build_remote_node_image', extra)
     assert play.rc == 0, play
     assert [e for e in sim.log() if e['path'].startswith('/keycloak') or '/secrets/' in e['path']] == []
     session = csm_play.get('/apis/cfs/v3/sessions/my-session')[1]
@@ -111,17 +109,31 @@ def test_bad_inputs_fail_before_any_change(csm_play, tmp_path):
     sim = csm_play.sim
     base = dict(csm_api_gateway=sim.url, csm_kubeconfig=sim.kubeconfig, csm_token=csm_play.token)
     sim.clear_log()
-    no_node = run_playbook(tmp_path, 'cray.csm.build_remote_node_image', base)
+    no_node = csm_play.playbook('cray.csm.build_remote_node_image', base)
     assert no_node.rc != 0 and 'Set remote_node_xname' in no_node.output
-    bad_version = run_playbook(tmp_path, 'cray.csm.build_remote_node_image',
+    bad_version = csm_play.playbook('cray.csm.build_remote_node_image',
                                dict(base, remote_node_xname='x3000c0s19b4n0', csm_version='9.9'))
     assert bad_version.rc != 0
     assert 'CSM version 9.9 is not in the product catalog; it has: 1.5.2, 1.6.0, 1.6.1.' in bad_version.output
-    unknown_node = run_playbook(tmp_path, 'cray.csm.build_remote_node_image',
+    unknown_node = csm_play.playbook('cray.csm.build_remote_node_image',
                                 dict(base, remote_node_xname='x1000c0s0b0n0'))
     assert unknown_node.rc != 0 and 'HSM does not know x1000c0s0b0n0' in unknown_node.output
     # CSM 1.6.0 has no aarch64 barebones compute image (as on real 1.6.0 systems)
-    no_arm = run_playbook(tmp_path, 'cray.csm.build_remote_node_image',
+    no_arm = csm_play.playbook('cray.csm.build_remote_node_image',
                           dict(base, remote_node_xname='x3000c0s17b2n0', csm_version='1.6.0'))
     assert no_arm.rc != 0 and 'architectures with one: x86_64' in no_arm.output
     assert writes(sim) == []
+
+
+def test_no_secret_in_output_at_any_verbosity(csm_play, tmp_path):
+    sim = csm_play.sim
+    extra = dict(remote_node_xname='x3000c0s19b2n0', csm_api_gateway=sim.url, csm_kubeconfig=sim.kubeconfig,
+                 csm_poll_interval=1)
+    play = csm_play.playbook('cray.csm.build_remote_node_image', extra, args=['-vvv'])
+    assert play.rc == 0, play
+    import base64
+    assert sim.client_secret not in play.output
+    assert base64.b64encode(sim.client_secret.encode()).decode() not in play.output
+    # the simulator's tokens are JWT-shaped: base64 of a JSON object, so they start with eyJ
+    assert 'eyJ' not in play.output and 'Bearer ' not in play.output
+    assert 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' in play.output  # -vvv did print module arguments
