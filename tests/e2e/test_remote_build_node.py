@@ -4,6 +4,7 @@ real SSH with its IMS key exactly as IMS does.
 """
 import glob
 import os
+import subprocess
 
 import pytest
 
@@ -44,6 +45,13 @@ def locked(sim, xnames):
     return sorted(c['ID'] for c in out['Components'] if c['Locked'])
 
 
+def authorized_keys(container):
+    out = subprocess.run(['podman', 'exec', container, 'cat', '/root/.ssh/authorized_keys'],
+                         stdout=subprocess.PIPE, universal_newlines=True)
+    assert out.returncode == 0
+    return out.stdout
+
+
 def assert_no_secret(sim, out):
     assert sim.client_secret not in out
     with open(sim.ims_private_key) as f:
@@ -77,14 +85,20 @@ def test_register_rerun_and_remove(csm_sim, nodes, run_playbook, tmp_path, monke
     assert second.rc == 0, second.out
     assert second.changed == 0, second.out
 
-    removed = run_playbook('remove_remote_build_node', csm_sim, inv)
+    ims_key = csm_sim.ims_public_key.split()[1]
+    assert all(ims_key in authorized_keys(n) for n in GOOD)
+
+    removed = run_playbook('remove_remote_build_node', csm_sim, inv, extra={'remote_build_node_remove_ims_key': 'true'})
     assert removed.rc == 0, removed.out
     assert removed.changed > 0
     assert registered(csm_sim) == []
     assert locked(csm_sim, xnames) == []
+    for n in GOOD:  # the IMS key is gone, the key Ansible logs in with stays
+        keys = authorized_keys(n)
+        assert ims_key not in keys and 'csm-testbed-controller' in keys, keys
     assert_no_secret(csm_sim, removed.out)
 
-    again = run_playbook('remove_remote_build_node', csm_sim, inv)
+    again = run_playbook('remove_remote_build_node', csm_sim, inv, extra={'remote_build_node_remove_ims_key': 'true'})
     assert again.rc == 0, again.out
     assert again.changed == 0, again.out
 
