@@ -44,7 +44,7 @@ def run_playbook(collections_path, tmp_path):
     if not os.path.exists(exe):
         exe = shutil.which('ansible-playbook')
 
-    def run(playbook, sim, inventory, extra=None, timeout=600):
+    def run(playbook, sim, inventory, extra=None, timeout=600, args=()):
         env = dict(os.environ)
         env.update({
             'ANSIBLE_COLLECTIONS_PATH': collections_path,
@@ -56,11 +56,11 @@ def run_playbook(collections_path, tmp_path):
             'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'ansible-tmp'),
             'PATH': bindir + os.pathsep + env.get('PATH', ''),
         })
-        args = [exe, '-i', inventory, 'cray.csm.' + playbook, '-e', 'csm_api_gateway=' + sim.url,
+        cmd = [exe, '-i', inventory, 'cray.csm.' + playbook, '-e', 'csm_api_gateway=' + sim.url,
                 '-e', 'csm_kubeconfig=' + sim.kubeconfig]
         for k, v in (extra or {}).items():
-            args += ['-e', '%s=%s' % (k, v)]
-        proc = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+            cmd += ['-e', '%s=%s' % (k, v)]
+        proc = subprocess.run(cmd + list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
                               universal_newlines=True, timeout=timeout)
         return Result(proc)
 

@@ -66,6 +66,13 @@ def test_register_rerun_and_remove(csm_sim, nodes, run_playbook, tmp_path, monke
     inv = nodes.inventory(str(tmp_path / 'inventory.ini'), GOOD)
     xnames = sorted(XNAMES[:2])
 
+    checked = run_playbook('remote_build_node', csm_sim, inv, args=['--check'])
+    assert checked.rc == 0, checked.out
+    assert checked.changed > 0, 'check mode predicts the changes'
+    assert registered(csm_sim) == [] and locked(csm_sim, xnames) == [], 'and makes none'
+    assert all(csm_sim.ims_public_key.split()[1] not in authorized_keys(n) for n in GOOD)
+
+    csm_sim.clear_log()  # count the first run's requests only
     first = run_playbook('remote_build_node', csm_sim, inv)
     assert first.rc == 0, first.out
     assert first.changed > 0
