@@ -1,0 +1,73 @@
+"""Helpers of the end-to-end tests: container nodes and playbook results (see conftest.py)."""
+import os
+import re
+import socket
+import subprocess
+
+COLL = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+TESTBED = os.path.join(COLL, 'tests', 'testbed')
+NODE_IMAGE = 'localhost/csm-node-podman'
+# HSM components of the simulator's seed that are powered on.
+XNAMES = ['x3000c0s19b4n0', 'x3000c0s19b3n0', 'x3000c0s19b1n0']
+RECAP = re.compile(r'^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def sh(*args):
+    return subprocess.run(list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True)
+
+
+class Nodes(object):
+    """Container nodes started for one test module; removed at the end."""
+
+    def __init__(self, key):
+        self.key = key
+        self.hosts = {}  # name -> dict(xname, port)
+
+    def up(self, name, xname, arch='x86_64'):
+        port = free_port()
+        out = sh('bash', os.path.join(TESTBED, 'nodes.sh'), 'up', name, str(port), '--image', NODE_IMAGE,
+                 '--arch', arch)
+        assert out.returncode == 0, out.stdout
+        self.hosts[name] = dict(xname=xname, port=port)
+
+    def down(self):
+        for name in self.hosts:
+            sh('bash', os.path.join(TESTBED, 'nodes.sh'), 'down', name)
+
+    def node_map(self, names=None):
+        return dict((h['xname'], '127.0.0.1:%d' % h['port'])
+                    for n, h in self.hosts.items() if names is None or n in names)
+
+    def inventory(self, path, names):
+        lines = ['[remote_build_nodes]']
+        for n in names:
+            h = self.hosts[n]
+            lines.append('%s xname=%s ansible_host=127.0.0.1 ansible_port=%d' % (n, h['xname'], h['port']))
+        lines += ['', '[remote_build_nodes:vars]', 'ansible_user=root',
+                  'ansible_ssh_private_key_file=%s' % self.key,
+                  "ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'",
+                  'ansible_python_interpreter=/usr/bin/python3']
+        with open(path, 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+        return path
+
+
+class Result(object):
+    def __init__(self, proc):
+        self.rc = proc.returncode
+        self.out = proc.stdout
+        self.recap = dict((m[0], dict(ok=int(m[1]), changed=int(m[2]), unreachable=int(m[3]), failed=int(m[4])))
+                          for m in RECAP.findall(self.out))
+
+    @property
+    def changed(self):
+        return sum(r['changed'] for r in self.recap.values())
