@@ -115,9 +115,9 @@ def test_unnamed_sessions_always_start(csm_play):
 def test_locked_node_explained(csm_play):
     csm_play.sim.config(csm_version='1.7')
     csm_play([template()])
-    status, _unused = csm_play.sim.request('POST', '/apis/smd/hsm/v2/locks/lock',
-                                     {'ComponentIDs': ['x3000c0s19b2n0']},
-                                     headers={'Authorization': 'Bearer %s' % csm_play.token})
+    status, _unused = csm_play.sim.request(
+        'POST', '/apis/smd/hsm/v2/locks/lock', {'ComponentIDs': ['x3000c0s19b2n0']},
+        headers={'Authorization': 'Bearer %s' % csm_play.token})
     assert status == 200
     play = csm_play([boot()])
     assert play['b']['failed'] is True
