@@ -64,7 +64,8 @@ def cfs_env(tmp, kubeconfig):
     """Like a CFS AEE: the ansible bundle only; cray.csm is found nowhere."""
     empty = os.path.join(tmp, "no-collections")
     os.makedirs(empty, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "MOLECULE_"))}
+    # PYTHONPATH too: Ansible also finds collections under ansible_collections/ on sys.path.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "MOLECULE_", "PYTHONPATH"))}
     env.update(PATH=BIN + os.pathsep + env.get("PATH", ""), ANSIBLE_COLLECTIONS_PATH=empty, KUBECONFIG=kubeconfig,
                ANSIBLE_NOCOLOR="1", ANSIBLE_HOST_KEY_CHECKING="False")
     return env
