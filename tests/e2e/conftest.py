@@ -57,11 +57,11 @@ def run_playbook(collections_path, tmp_path):
             'PATH': bindir + os.pathsep + env.get('PATH', ''),
         })
         cmd = [exe, '-i', inventory, 'cray.csm.' + playbook, '-e', 'csm_api_gateway=' + sim.url,
-                '-e', 'csm_kubeconfig=' + sim.kubeconfig]
+               '-e', 'csm_kubeconfig=' + sim.kubeconfig]
         for k, v in (extra or {}).items():
             cmd += ['-e', '%s=%s' % (k, v)]
         proc = subprocess.run(cmd + list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
-                              universal_newlines=True, timeout=timeout)
+                              universal_newlines=True, timeout=timeout, check=False)
         return Result(proc)
 
     return run

@@ -22,7 +22,7 @@ def free_port():
 
 def sh(*args):
     return subprocess.run(list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True)
+                          universal_newlines=True, check=False)
 
 
 class Nodes(object):
