@@ -27,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 COLL = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(COLL, 'tests'))
 
-from simulator.pytest_plugin import CsmSim  # noqa: E402
+from simulator.control import CsmSim  # noqa: E402
 
 BIN = os.path.dirname(sys.executable)
 TESTBED = os.path.join(COLL, 'tests', 'testbed')

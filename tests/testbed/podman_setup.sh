@@ -14,7 +14,7 @@ BASE_IMAGE=localhost/csm-node-base
 PODMAN_IMAGE=localhost/csm-node-podman
 SUITE=bookworm
 # Bump when the image recipe changes: images with another value are rebuilt.
-RECIPE=5
+RECIPE=7
 INCLUDE=python3,python3-apt,openssh-server,systemd,systemd-sysv,dbus,iproute2,procps,sudo,debianutils
 CACHE=${CSM_TESTBED_CACHE:-/var/cache/csm-testbed}
 APT=(apt-get -o DPkg::Lock::Timeout=900 -y -q)
@@ -97,6 +97,10 @@ customize_rootfs() {
         e2scrub_all.timer fstrim.timer; do
         ln -sf /dev/null "$r/etc/systemd/system/$u"
     done
+    # No per-user systemd manager (nothing here needs one): in a container its stop after the last
+    # session can hang until its 90 s timeout (processes survive SIGKILL under cgroupfs), and
+    # every login that comes meanwhile waits for it.
+    ln -sf /dev/null "$r/etc/systemd/system/user@.service"
     : >"$r/etc/machine-id"
     echo csm-node >"$r/etc/hostname"
     rm -rf "$r"/var/cache/apt/archives/*.deb
