@@ -101,7 +101,7 @@ class Bench(object):
         return [e for e in self.sim.log() if e['path'] != TOKEN_PATH]
 
     # 1. wall time
-    def nodes_up(self, n):
+    def nodes_up(self, n, image):
         self.sh(['bash', os.path.join(TESTBED, 'nodes.sh'), 'down-all'])
         xnames = generated_xnames(n)
         key = self.sh(['bash', os.path.join(TESTBED, 'nodes.sh'), 'key']).stdout.strip().splitlines()[-1]
@@ -110,7 +110,7 @@ class Bench(object):
         for i, x in enumerate(xnames):
             port = free_port()
             self.sh(['bash', os.path.join(TESTBED, 'nodes.sh'), 'up', 'csm-bench-%d' % i, str(port),
-                     '--image', 'localhost/csm-node-podman', '--arch', 'x86_64'])
+                     '--image', image, '--arch', 'x86_64'])
             lines.append('csm-bench-%d xname=%s ansible_host=127.0.0.1 ansible_port=%d' % (i, x, port))
             node_map[x] = '127.0.0.1:%d' % port
         lines += ['[remote_build_nodes:vars]', 'ansible_user=root', 'ansible_ssh_private_key_file=' + key,
@@ -123,14 +123,14 @@ class Bench(object):
         self.sim.set_nodes(node_map)
         return inv
 
-    def wall_times(self):
-        self.out('## 1. Wall time of playbooks/remote_build_node.yml (fresh container nodes, forks 10)')
+    def wall_times(self, image, title):
+        self.out('### %s' % title)
         self.out()
         self.out('| nodes | first run | re-run | re-run / first | changed on re-run | token requests per run |')
         self.out('|---|---|---|---|---|---|')
         first = {}
         for n in self.args.sizes:
-            inv = self.nodes_up(n)
+            inv = self.nodes_up(n, image)
             self.sim.clear_log()
             t1, p1 = self.playbook('cray.csm.remote_build_node', inv)
             tok1 = len([e for e in self.sim.log() if e['path'] == TOKEN_PATH])
@@ -258,7 +258,12 @@ def main():
         b.out()
         if not args.skip_nodes:
             b.sh(['bash', os.path.join(TESTBED, 'podman_setup.sh')])
-            b.wall_times()
+            b.out('## 1. Wall time of playbooks/remote_build_node.yml (container nodes, forks 10)')
+            b.out()
+            b.wall_times('localhost/csm-node-base', 'Fresh nodes: no podman yet, so the first run installs it '
+                         '(apt, from the Debian mirror the node image was built from)')
+            b.wall_times('localhost/csm-node-podman', 'Nodes that already have podman (as when booted from an '
+                         'image built with the ims_computes.yml layer)')
         b.requests()
         b.task_cost()
         b.out('Load average at the end: %.1f.' % os.getloadavg()[0])

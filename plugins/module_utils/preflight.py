@@ -11,25 +11,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import importlib
 import io
 import os
 import socket
-import traceback
-
-try:
-    import paramiko
-    HAS_PARAMIKO = True
-    PARAMIKO_IMPORT_ERROR = None
-except ImportError:  # only needed when a preflight is requested
-    paramiko = None
-    HAS_PARAMIKO = False
-    PARAMIKO_IMPORT_ERROR = traceback.format_exc()
 
 KEY_FIX = ('authorize the IMS public key (ConfigMap services/cray-ims-remote-keys, key public_key) in '
            "root's ~/.ssh/authorized_keys on the node, and make sure its name resolves and port 22 is open")
 ARCH_FIX = ('IMS reads the architecture from "uname -i", which must print x86_64 or aarch64 (SLES does; '
             'Debian and some others print "unknown"): use a SLES-based remote build node image')
 PODMAN_FIX = 'install podman so that "which podman" prints /usr/bin/podman (the which command is needed too)'
+LOST_FIX = 'check that the node is up and not overloaded, then run again (the SSH login worked, a command did not answer)'
 
 JOB_COUNT_CMD = 'ls -d1 /tmp/* | grep /tmp/ims_ | wc -l'
 
@@ -38,8 +30,20 @@ class PreflightError(Exception):
     """The check could not be set up (bad key); not a node failure."""
 
 
+_loaded = {}
+
+
+def load_paramiko():
+    """paramiko, imported on first use: loading it takes about 0.1 s, and a run that checks no node
+    (a registered node whose status IMS reports) does not need it. Raises ImportError when missing."""
+    if 'paramiko' not in _loaded:
+        _loaded['paramiko'] = importlib.import_module('paramiko')
+    return _loaded['paramiko']
+
+
 def load_private_key(value):
     """A paramiko key from PEM/OpenSSH text or from a file path holding it."""
+    paramiko = load_paramiko()
     text = value
     if '-----BEGIN' not in value:
         path = os.path.expanduser(value)
@@ -68,6 +72,7 @@ def check_node(host, port, private_key, timeout=10):
     `failed_check` (ssh, arch, podman or None) and `fix` (what to do, or None)."""
     st = dict(sshStatus='Unknown', podmanStatus='Unknown', nodeArch='Unknown', numCurrentJobs=-1,
               ableToRunJobs=False, failed_check=None, fix=None)
+    paramiko = load_paramiko()
     pkey = load_private_key(private_key)
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(_AcceptUnknownHost())
@@ -112,7 +117,7 @@ def check_node(host, port, private_key, timeout=10):
     except (paramiko.SSHException, socket.error, EOFError) as e:
         # the connection dropped or timed out while a command ran
         check = 'arch' if st['nodeArch'] == 'Unknown' else 'podman'
-        st.update(failed_check=check, fix=KEY_FIX,
+        st.update(failed_check=check, fix=LOST_FIX,
                   sshStatus='Connection lost while checking the node: %s' % (e or type(e).__name__))
         return st
     finally:
@@ -121,7 +126,9 @@ def check_node(host, port, private_key, timeout=10):
 
 def failure_message(host, port, st):
     """One sentence naming the failed check, what was seen and the fix."""
-    seen = {'ssh': st['sshStatus'], 'arch': st['nodeArch'], 'podman': st['podmanStatus']}
+    check = st['failed_check']
+    seen = {'ssh': st['sshStatus'], 'arch': st['nodeArch'], 'podman': st['podmanStatus']}[check]
+    if check != 'ssh' and st['sshStatus'] != 'SSH connection established.':
+        seen = st['sshStatus']  # the connection was lost during this check: that is what was seen
     return 'Preflight of %s (SSH %s:%s) failed the %s check: %s. Fix: %s.' % (
-        st.get('xname') or host, host, port, st['failed_check'], seen[st['failed_check']].strip().rstrip('.'),
-        st['fix'])
+        st.get('xname') or host, host, port, check, seen.strip().rstrip('.'), st['fix'])

@@ -41,6 +41,8 @@ options:
         (C(uname -i) must contain C(x86) or C(aarch64); C(which podman) must print C(/usr/bin/podman);
         the C(/tmp/ims_*) job directories are counted).
       - A failed check fails the task, names the check and the fix, and nothing is registered.
+      - On a node that is already registered it runs only when IMS's own check does not stand in for it,
+        that is without O(wait), or where IMS has no status endpoint (CSM 1.5).
       - Runs in check mode too, since it changes nothing.
     type: bool
     default: false
@@ -130,6 +132,8 @@ preflight:
            "podmanStatus": "Podman present at /usr/bin/podman", "sshStatus": "SSH connection established."}
 '''
 
+import traceback
+
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.cray.csm.plugins.module_utils import preflight as pf
@@ -143,9 +147,6 @@ POLL_SECONDS = 5
 
 def run_preflight(module, xname):
     p = module.params
-    if not pf.HAS_PARAMIKO:
-        module.fail_json(msg=missing_required_lib('paramiko', reason='for preflight'),
-                         exception=pf.PARAMIKO_IMPORT_ERROR)
     host = p['ssh_host'] or xname
     try:
         result = pf.check_node(host, p['ssh_port'], p['ssh_private_key'], timeout=min(p['wait_timeout'], 30))
@@ -193,6 +194,12 @@ def main():
     error = node_xname_error([xname])
     if error:
         module.fail_json(msg=error)
+    if p['preflight'] and p['state'] == 'present':
+        try:
+            pf.load_paramiko()
+        except ImportError:
+            module.fail_json(msg=missing_required_lib('paramiko', reason='for preflight'),
+                             exception=traceback.format_exc())
     path = IMS + '/remote-build-nodes/' + quote_id(xname)
     client = module.client
 
@@ -204,12 +211,11 @@ def main():
                 before = {'xname': xname} if client.delete(path, missing_ok=True) else None
             module.exit_with(before is not None, before, None, 'node', status=None, preflight=None)
 
-        checked = run_preflight(module, xname) if p['preflight'] else None
         before = client.get(path, missing_ok=True)
-        after = before
-        if before is None:
-            after = {'xname': xname} if module.check_mode else client.post(
-                IMS + '/remote-build-nodes', {'xname': xname})
+        # Checked before it is registered; a registered node IMS checks itself (its status, below).
+        checked = run_preflight(module, xname) if p['preflight'] and before is None else None
+        after = before or ({'xname': xname} if module.check_mode else client.post(
+            IMS + '/remote-build-nodes', {'xname': xname}))
         status = None
         # a node registered only in check mode has no IMS status to read
         if p['wait'] and not (module.check_mode and before is None):
@@ -217,7 +223,9 @@ def main():
             if status is None:
                 module.warn('This IMS has no remote build node status endpoint (IMS before 3.17, CSM 1.5); '
                             'returning the preflight result instead%s.' % (
-                                '' if checked else ', but preflight was not requested'))
+                                '' if p['preflight'] else ', but preflight was not requested'))
+        if status is None and p['preflight'] and before is not None:
+            checked = run_preflight(module, xname)  # no IMS status stands in for it
         if status is None and checked:
             status = dict((k, checked[k]) for k in STATUS_FIELDS)
     module.exit_with(before is None, before, after, 'node', status=status, preflight=checked)

@@ -34,7 +34,8 @@ def test_debian_node_fails_uname_and_is_not_registered(run_tasks, csm_sim, testb
             'image.' % (X, debian.port))
         assert r.result['preflight']['sshStatus'] == 'SSH connection established.'
         assert r.result['preflight']['failed_check'] == 'arch'
-        assert r.log == []  # nothing asked of IMS, nothing registered
+        # IMS was only asked whether the node is registered; nothing was registered
+        assert r.requests() == [('GET', BASE + '/' + X)]
 
 
 def known_hosts():
@@ -85,7 +86,8 @@ def test_wrong_key_fails_the_ssh_check(run_tasks, csm_sim, testbed_nodes, tmp_pa
     r = res[0].result
     assert r['failed'] is True and 'failed the ssh check' in r['msg']
     assert 'Authentication failed' in r['msg'] and 'cray-ims-remote-keys' in r['msg']
-    assert r['preflight']['failed_check'] == 'ssh' and res[0].log == []
+    assert r['preflight']['failed_check'] == 'ssh'
+    assert ('POST', BASE) not in res[0].requests()  # not registered
     assert other not in res.output
 
 

@@ -4,11 +4,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import importlib
+
 import pytest
 
 from ansible_collections.cray.csm.plugins.module_utils import preflight as pf
 from ansible_collections.cray.csm.plugins.module_utils.hsm import component_ids_error, lock_status, unique
 from ansible_collections.cray.csm.plugins.module_utils.xname import node_xname_error
+
+try:
+    pf.load_paramiko()
+    HAS_PARAMIKO = True
+except ImportError:
+    HAS_PARAMIKO = False
 
 
 def pem(kind):
@@ -21,7 +29,7 @@ def pem(kind):
     return key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption()).decode()
 
 
-@pytest.mark.skipif(not pf.HAS_PARAMIKO, reason='paramiko is not installed')
+@pytest.mark.skipif(not HAS_PARAMIKO, reason='paramiko is not installed')
 @pytest.mark.parametrize('kind', ['ecdsa', 'ed25519', 'rsa'])
 def test_load_private_key_text_and_path(tmp_path, kind):
     text = pem(kind)
@@ -30,7 +38,7 @@ def test_load_private_key_text_and_path(tmp_path, kind):
     assert pf.load_private_key(text).get_bits() == pf.load_private_key(str(path)).get_bits()
 
 
-@pytest.mark.skipif(not pf.HAS_PARAMIKO, reason='paramiko is not installed')
+@pytest.mark.skipif(not HAS_PARAMIKO, reason='paramiko is not installed')
 def test_load_private_key_errors(tmp_path):
     with pytest.raises(pf.PreflightError) as e:
         pf.load_private_key(str(tmp_path / 'missing'))
@@ -47,6 +55,20 @@ def test_failure_message_names_check_and_fix():
     assert msg == ('Preflight of x1c0s0b0n0 (SSH h:22) failed the podman check: Podman not installed on node. '
                    'Fix: %s.' % pf.PODMAN_FIX)
     assert '/usr/bin/podman' in msg
+
+
+def test_failure_message_says_the_connection_was_lost():
+    st = dict(sshStatus='Connection lost while checking the node: timed out', nodeArch='Unknown', podmanStatus='Unknown',
+              failed_check='arch', fix=pf.LOST_FIX, xname='x1c0s0b0n0')
+    msg = pf.failure_message('h', 22, st)
+    assert msg == ('Preflight of x1c0s0b0n0 (SSH h:22) failed the arch check: Connection lost while checking the node: '
+                   'timed out. Fix: %s.' % pf.LOST_FIX)
+
+
+def test_paramiko_is_loaded_on_first_use_only():
+    assert 'paramiko' not in pf.__dict__  # no module-level import: runs that check no node skip its cost
+    if HAS_PARAMIKO:
+        assert pf.load_paramiko() is importlib.import_module('paramiko')
 
 
 def test_unique_and_ids_errors():

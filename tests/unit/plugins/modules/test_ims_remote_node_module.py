@@ -16,6 +16,10 @@ READY = dict(xname=X, sshStatus='SSH connection established.', nodeArch='x86_64'
              podmanStatus='Podman present at /usr/bin/podman', numCurrentJobs=0, ableToRunJobs=True)
 
 
+def no_paramiko():
+    raise ImportError('No module named paramiko')
+
+
 def run(monkeypatch, **args):
     args.setdefault('xname', X)
     return run_module(ims_remote_node.main, args, monkeypatch)
@@ -107,7 +111,7 @@ def test_wait_without_status_endpoint_falls_back_to_preflight(monkeypatch, fake_
     fake_client.on('GET', BASE + '/status/' + X, api_error(404, 'The requested URL was not found on the server.'))
     checked = dict(READY, failed_check=None, fix=None)
     checked.pop('xname')
-    monkeypatch.setattr(pf, 'HAS_PARAMIKO', True)
+    monkeypatch.setattr(pf, 'load_paramiko', lambda: None)
     monkeypatch.setattr(pf, 'check_node', lambda host, port, key, timeout: dict(checked))
     result = run(monkeypatch, wait=True, preflight=True, ssh_private_key='-----BEGIN x')
     assert result['status'] == READY
@@ -130,17 +134,31 @@ def test_failed_preflight_registers_nothing(monkeypatch, fake_client):
         return dict(sshStatus='SSH connection established.', podmanStatus='Unknown', numCurrentJobs=-1,
                     nodeArch='Undefined architecture type for node, result: unknown\n', ableToRunJobs=False,
                     failed_check='arch', fix=pf.ARCH_FIX)
-    monkeypatch.setattr(pf, 'HAS_PARAMIKO', True)
+    monkeypatch.setattr(pf, 'load_paramiko', lambda: None)
     monkeypatch.setattr(pf, 'check_node', check)
     result = run(monkeypatch, preflight=True, ssh_private_key='/k', ssh_port=2222)
     assert result['failed']
     assert 'failed the arch check' in result['msg'] and 'uname -i' in result['msg']
     assert seen == dict(host=X, port=2222, key='/k')  # ssh_host defaults to the xname
-    assert fake_client.calls == []
+    assert fake_client.methods() == [('GET', ONE)]  # nothing registered
+
+
+def test_registered_node_with_wait_is_checked_by_ims_not_by_preflight(monkeypatch, fake_client):
+    registered(fake_client)
+    fake_client.on('GET', BASE + '/status/' + X, dict(READY))
+
+    def check(host, port, key, timeout):
+        raise AssertionError('preflight ran although IMS reported the status')
+    monkeypatch.setattr(pf, 'load_paramiko', lambda: None)
+    monkeypatch.setattr(pf, 'check_node', check)
+    result = run(monkeypatch, wait=True, preflight=True, ssh_private_key='/k')
+    assert result['failed'] is False and result['changed'] is False
+    assert result['status'] == READY and result['preflight'] is None
+    assert fake_client.methods() == [('GET', ONE), ('GET', BASE + '/status/' + X)]
 
 
 def test_preflight_without_paramiko_fails_clearly(monkeypatch, fake_client):
-    monkeypatch.setattr(pf, 'HAS_PARAMIKO', False)
+    monkeypatch.setattr(pf, 'load_paramiko', no_paramiko)
     result = run(monkeypatch, preflight=True, ssh_private_key='/k')
     assert result['failed'] and 'paramiko' in result['msg']
     assert fake_client.calls == []
@@ -152,7 +170,7 @@ def test_preflight_needs_a_key(monkeypatch, fake_client):
 
 
 def test_paramiko_is_only_needed_for_preflight(monkeypatch, fake_client):
-    monkeypatch.setattr(pf, 'HAS_PARAMIKO', False)
+    monkeypatch.setattr(pf, 'load_paramiko', no_paramiko)
     registered(fake_client)
     assert run(monkeypatch)['failed'] is False
 
