@@ -28,6 +28,13 @@ CONNECTION_SPEC = dict(
 )
 
 
+def wait_spec(timeout=3600, interval=15):
+    """The options of a module that waits; documented in plugins/doc_fragments/wait.py."""
+    return dict(wait=dict(type='bool', default=False),
+                wait_timeout=dict(type='int', default=timeout),
+                poll_interval=dict(type='int', default=interval))
+
+
 class CsmModule(AnsibleModule):
     """AnsibleModule with the CSM connection options and a ready CsmClient.
 

@@ -59,16 +59,9 @@ options:
     description: Wait until the session is complete and fail when it has an error or failed nodes.
     type: bool
     default: false
-  wait_timeout:
-    description: Seconds to wait with O(wait).
-    type: int
-    default: 3600
-  poll_interval:
-    description: Seconds between status reads with O(wait).
-    type: int
-    default: 15
 extends_documentation_fragment:
   - cray.csm.connection
+  - cray.csm.wait
   - cray.csm.attributes
   - cray.csm.attributes.changes
 notes:
@@ -105,7 +98,7 @@ reused:
 import re
 
 from ansible_collections.cray.csm.plugins.module_utils.client import BOS, CsmApiError, CsmTimeout, quote_id
-from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none, wait_for
+from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none, wait_for, wait_spec
 
 NAME = re.compile(r'^[a-zA-Z0-9](?:[-._a-zA-Z0-9]{0,125}[a-zA-Z0-9])?$')
 NO_NODES = 'No nodes were found to act upon'
@@ -136,9 +129,7 @@ def main():
             name=dict(type='str'),
             stage=dict(type='bool', default=False),
             include_disabled=dict(type='bool', default=False),
-            wait=dict(type='bool', default=False),
-            wait_timeout=dict(type='int', default=3600),
-            poll_interval=dict(type='int', default=15)),
+            **wait_spec()),
         supports_check_mode=True)
     p = module.params
     if p['name'] is not None and not NAME.match(p['name']):

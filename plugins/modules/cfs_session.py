@@ -75,14 +75,6 @@ options:
     description: Wait until the session is complete and fail unless it succeeded.
     type: bool
     default: false
-  wait_timeout:
-    description: Seconds to wait with O(wait).
-    type: int
-    default: 3600
-  poll_interval:
-    description: Seconds between status reads with O(wait).
-    type: int
-    default: 15
   state:
     description: C(absent) deletes the session record (and stops it if it still runs).
     type: str
@@ -90,6 +82,7 @@ options:
     default: present
 extends_documentation_fragment:
   - cray.csm.connection
+  - cray.csm.wait
   - cray.csm.attributes
   - cray.csm.attributes.changes
 notes:
@@ -141,7 +134,7 @@ reused:
 import re
 
 from ansible_collections.cray.csm.plugins.module_utils.client import CFS, CsmApiError, CsmTimeout, quote_id
-from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none, wait_for
+from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none, wait_for, wait_spec
 
 NAME = re.compile(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')
 
@@ -195,9 +188,7 @@ def main():
             image_map=dict(type='list', elements='dict', options=image),
             ansible_limit=dict(type='str'),
             tags=dict(type='dict'),
-            wait=dict(type='bool', default=False),
-            wait_timeout=dict(type='int', default=3600),
-            poll_interval=dict(type='int', default=15),
+            **wait_spec(),
             state=dict(type='str', choices=['present', 'absent'], default='present')),
         required_if=[('state', 'present', ['configuration_name'])],
         supports_check_mode=True)

@@ -70,12 +70,14 @@ options:
     default: false
   wait_timeout:
     description:
-      - Seconds to wait with O(wait).
+      - Seconds to wait with O(wait); the task fails with the last status seen after that.
       - The SSH timeout of O(preflight) is the smaller of this and 30 seconds.
-    type: int
     default: 300
+  poll_interval:
+    default: 5
 extends_documentation_fragment:
   - cray.csm.connection
+  - cray.csm.wait
   - cray.csm.attributes
   - cray.csm.attributes.changes
 '''
@@ -138,11 +140,10 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.cray.csm.plugins.module_utils import preflight as pf
 from ansible_collections.cray.csm.plugins.module_utils.client import IMS, CsmApiError, CsmTimeout, quote_id
-from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, wait_for
+from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, wait_for, wait_spec
 from ansible_collections.cray.csm.plugins.module_utils.xname import node_xname_error
 
 STATUS_FIELDS = ('xname', 'sshStatus', 'nodeArch', 'podmanStatus', 'numCurrentJobs', 'ableToRunJobs')
-POLL_SECONDS = 5
 
 
 def run_preflight(module, xname):
@@ -163,7 +164,7 @@ def wait_ready(module, xname):
     try:
         return wait_for(lambda: module.client.get(IMS + '/remote-build-nodes/status/' + quote_id(xname)),
                         lambda s: bool(s and s.get('ableToRunJobs')), module.params['wait_timeout'],
-                        POLL_SECONDS, 'IMS to report %s ableToRunJobs' % xname)
+                        module.params['poll_interval'], 'IMS to report %s ableToRunJobs' % xname)
     except CsmApiError as e:
         if not e.not_found:
             raise
@@ -183,8 +184,7 @@ def main():
             ssh_host=dict(type='str'),
             ssh_port=dict(type='int', default=22),
             ssh_private_key=dict(type='str', no_log=True),
-            wait=dict(type='bool', default=False),
-            wait_timeout=dict(type='int', default=300),
+            **wait_spec(timeout=300, interval=5)
         ),
         required_if=[('preflight', True, ['ssh_private_key'])],
         supports_check_mode=True,

@@ -90,8 +90,7 @@ def test_wait_polls_status_until_able(monkeypatch, fake_client):
     missing(fake_client)
     answers = [dict(READY, ableToRunJobs=False), READY]
     fake_client.on('GET', BASE + '/status/' + X, lambda body: answers.pop(0))
-    monkeypatch.setattr(ims_remote_node, 'POLL_SECONDS', 0)
-    result = run(monkeypatch, wait=True, wait_timeout=10)
+    result = run(monkeypatch, wait=True, wait_timeout=10, poll_interval=0)
     assert result['status'] == READY
     assert [m for m, p in fake_client.methods()] == ['GET', 'POST', 'GET', 'GET']
 
@@ -100,8 +99,7 @@ def test_wait_timeout_names_the_reason(monkeypatch, fake_client):
     registered(fake_client)
     bad = dict(READY, ableToRunJobs=False, podmanStatus='Podman not installed on node.')
     fake_client.on('GET', BASE + '/status/' + X, bad)
-    monkeypatch.setattr(ims_remote_node, 'POLL_SECONDS', 0.01)
-    result = run(monkeypatch, wait=True, wait_timeout=0)
+    result = run(monkeypatch, wait=True, wait_timeout=0, poll_interval=0)
     assert result['failed']
     assert 'Podman not installed on node.' in result['msg'] and result['status'] == bad
 
