@@ -32,10 +32,10 @@ class Nodes(object):
         self.key = key
         self.hosts = {}  # name -> dict(xname, port)
 
-    def up(self, name, xname, arch='x86_64'):
+    def up(self, name, xname, arch='x86_64', host_network=False):
         port = free_port()
         out = sh('bash', os.path.join(TESTBED, 'nodes.sh'), 'up', name, str(port), '--image', NODE_IMAGE,
-                 '--arch', arch)
+                 '--arch', arch, *(['--host-network'] if host_network else []))
         assert out.returncode == 0, out.stdout
         self.hosts[name] = dict(xname=xname, port=port)
 

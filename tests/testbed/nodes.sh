@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Test-bed "compute nodes": systemd containers reached by SSH on 127.0.0.1.
-#   nodes.sh up NAME SSH_PORT [--image IMG] [--arch x86_64|aarch64|unknown] [--privileged]
+#   nodes.sh up NAME SSH_PORT [--image IMG] [--arch x86_64|aarch64|unknown] [--privileged] [--host-network]
 #            --privileged: needed for iptables (and nested privileged containers) inside the node
+#            --host-network: privileged, on the machine's network (reaches tests/testbed/ceph.sh on
+#            127.0.0.1), no systemd; its own sshd listens on 127.0.0.1:SSH_PORT
 #   nodes.sh down NAME
 #   nodes.sh down-all          (only containers labelled by this test bed)
 #   nodes.sh inventory         (one Ansible host line per running test-bed node)
@@ -22,7 +24,7 @@ FILTER=(--filter "label=$LABEL=1")
 DEFAULT_IMAGE=localhost/csm-node-base
 
 die() { echo "nodes.sh: ERROR: $*" >&2; exit 1; }
-usage() { sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 ensure_key() {
     [ -s "$KEY" ] && return
@@ -31,9 +33,25 @@ ensure_key() {
     ssh-keygen -q -t ed25519 -N '' -C csm-testbed-controller -f "$KEY"
 }
 
-ssh_ok() {  # port
-    ssh -i "$KEY" -p "$1" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-        -o ConnectTimeout=3 -o LogLevel=ERROR root@127.0.0.1 true 2>/dev/null
+ssh_ok() {  # port name: the node itself answers (not another sshd on that port)
+    [ "$(ssh -i "$KEY" -p "$1" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+        -o ConnectTimeout=3 -o LogLevel=ERROR root@127.0.0.1 hostname 2>/dev/null)" = "$2" ]
+}
+
+# A host-network node is privileged: the loop devices it attached are the machine's and would
+# outlive it. Unmount (lazily) what is mounted from loop devices over files on the node's own FUSE
+# mounts (rbd-fuse), detach those, then unmount the FUSE mounts so that rbd-fuse closes its Ceph
+# session. Other loop devices of the machine are left alone.
+release_node() {  # name
+    podman exec "$1" bash -c '
+        for fuse in $(findmnt -rn -o FSTYPE,MAJ:MIN | awk "\$1 ~ /^fuse/ {print \$2}"); do
+            losetup -ln -O NAME,MAJ:MIN,BACK-MAJ:MIN | awk -v m="$fuse" "\$3 == m {print \$1, \$2}" |
+                while read -r dev mm; do
+                    findmnt -rn -o TARGET,MAJ:MIN | awk -v m="$mm" "\$2 == m {print \$1}" | tac | xargs -r -n1 umount -l
+                    losetup -d "$dev" && echo "nodes.sh: $0: detached $dev"
+                done
+        done
+        findmnt -rn -o FSTYPE,TARGET | awk "\$1 ~ /^fuse/ {print \$2}" | tac | xargs -r -n1 umount' "$1" 2>/dev/null || true
 }
 
 cmd_up() {
@@ -42,12 +60,13 @@ cmd_up() {
     shift 2
     # /var/lib/containers is an anonymous volume: podman inside the node cannot put its
     # overlay storage on the container's own overlay root.
-    local image=$DEFAULT_IMAGE arch=unknown extra=()
+    local image=$DEFAULT_IMAGE arch=unknown extra=() hostnet=0
     while [ $# -gt 0 ]; do
         case $1 in
             --image) image=$2; shift 2 ;;
             --arch) arch=$2; shift 2 ;;
             --privileged) extra+=(--privileged); shift ;;
+            --host-network) hostnet=1; shift ;;
             *) die "unknown option $1" ;;
         esac
     done
@@ -60,9 +79,19 @@ cmd_up() {
             die "a container named $name exists and is not a test-bed node"
         podman rm -f "$name" >/dev/null
     fi
+    local net=(--systemd=always -p "127.0.0.1:$port:22") cmd=(/sbin/init)
+    if [ "$hostnet" = 1 ]; then
+        # sshd binds the port itself here: on a busy port the SSH check would reach someone else.
+        ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || die "127.0.0.1:$port is in use"
+        # No systemd on the machine's network (its ssh.service would listen on the machine's port 22):
+        # bash as PID 1 makes host keys, runs sshd on 127.0.0.1:PORT, reaps orphans, ends on SIGTERM.
+        net=(--network host --privileged --systemd=false --stop-signal TERM --label csm.testbed.hostnet=1)
+        cmd=(bash -c "trap 'exit 0' TERM; mkdir -p /run/sshd; ssh-keygen -A >/dev/null
+            /usr/sbin/sshd -D -e -o ListenAddress=127.0.0.1 -p $port & wait")
+    fi
     podman run -d --name "$name" --hostname "$name" --label "$LABEL=1" --label "csm.testbed.port=$port" \
         --label "csm.testbed.scope=$SCOPE" \
-        --systemd=always -p "127.0.0.1:$port:22" -v /var/lib/containers "${extra[@]}" "$image" /sbin/init >/dev/null
+        "${net[@]}" -v /var/lib/containers "${extra[@]}" "$image" "${cmd[@]}" >/dev/null
     # Root's key, before sshd even answers.
     podman exec -i "$name" sh -c 'umask 077; mkdir -p /root/.ssh; cat >> /root/.ssh/authorized_keys' <"$KEY.pub"
     if [ "$arch" != unknown ]; then
@@ -76,7 +105,7 @@ EOF
     fi
     local i
     for i in $(seq 1 60); do
-        if ssh_ok "$port"; then
+        if ssh_ok "$port" "$name"; then
             echo "nodes.sh: $name up: ssh -i $KEY -p $port root@127.0.0.1"
             return
         fi
@@ -92,6 +121,7 @@ cmd_down() {
     podman container exists "$name" || { echo "nodes.sh: $name not present"; return; }
     [ "$(podman inspect -f '{{ index .Config.Labels "'$LABEL'" }}' "$name")" = 1 ] ||
         die "$name is not a test-bed node: not removing it"
+    [ "$(podman inspect -f '{{ index .Config.Labels "csm.testbed.hostnet" }}' "$name")" != 1 ] || release_node "$name"
     podman rm -f -v -t 2 "$name" >/dev/null
     echo "nodes.sh: $name removed"
 }
@@ -100,6 +130,10 @@ cmd_down_all() {
     local ids
     ids=$(podman ps -a -q "${FILTER[@]}")
     [ -n "$ids" ] || { echo "nodes.sh: no test-bed node"; return; }
+    local name
+    for name in $(podman ps "${FILTER[@]}" --filter label=csm.testbed.hostnet=1 --format '{{.Names}}'); do
+        release_node "$name"
+    done
     # shellcheck disable=SC2086
     podman rm -f -v -t 2 $ids >/dev/null
     echo "nodes.sh: removed $(echo "$ids" | wc -w) test-bed node(s)"
