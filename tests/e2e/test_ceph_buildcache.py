@@ -13,6 +13,7 @@ address (NMNLB) is therefore skipped here: the simulator's NMNLB holds a made-up
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -161,6 +162,13 @@ def test_cache_mounted_kept_and_mounted_again(csm_sim, node, run_playbook, tmp_p
     assert second.changed == 0, second.out
     checked = run_playbook('remote_build_node', csm_sim, inv, extra=CACHE, args=['--check'])
     assert checked.rc == 0 and checked.changed == 0, checked.out
+
+    checked = run_playbook('remove_remote_build_node', csm_sim, inv, extra=CACHE, args=['--check'])
+    assert checked.rc == 0, checked.out
+    assert re.search(r'TASK \[cray\.csm\.ceph_buildcache : Predict the unmount \(check mode\)\][^\n]*\n(.*\n)?changed: \[%s\]'
+                     % NODE, checked.out), 'check mode predicts the unmount'
+    assert_cache_mounted(size)  # and changes nothing
+    assert [s['xname'] for s in api(csm_sim, 'GET', '/apis/ims/v3/remote-build-nodes')] == [XNAMES[0]]
 
     token = uuid.uuid4().hex
     in_node('sh', '-c', 'echo %s > /mnt/cache/e2e-marker && sync' % token)
