@@ -1,6 +1,6 @@
 """Benchmarks of cray.csm against the CSM simulator and container nodes. Prints figures; asserts nothing.
 
-  python benchmarks/run.py [--sizes 1,4,8] [--tasks 20] [--skip-nodes] [--write benchmarks/RESULTS.md]
+  python benchmarks/run.py [--sizes 1,4,8] [--kinds fresh,podman] [--tasks 20] [--skip-nodes] [--write FILE]
 
 Run it with the Python of a venv that has ansible (the `ansible` package: kubernetes.core), kubernetes,
 paramiko and the simulator's requirements, as root (rootful podman runs the nodes).
@@ -241,11 +241,14 @@ def free_port():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--sizes', default='1,4,8', help='node counts for the wall-time runs (default 1,4,8)')
+    ap.add_argument('--kinds', default='fresh,podman',
+                    help='node kinds for the wall-time runs: fresh (podman to install), podman (default both)')
     ap.add_argument('--tasks', type=int, default=10, help='tasks per playbook for the per-task cost')
     ap.add_argument('--skip-nodes', action='store_true', help='skip the wall-time part (no podman needed)')
     ap.add_argument('--write', metavar='FILE', help='also write the report (Markdown) to FILE')
     args = ap.parse_args()
     args.sizes = [int(x) for x in args.sizes.split(',') if x]
+    args.kinds = [x for x in args.kinds.split(',') if x]
     b = Bench(args)
     try:
         ansible = b.sh([os.path.join(BIN, 'ansible'), '--version']).stdout.splitlines()[0]
@@ -260,10 +263,12 @@ def main():
             b.sh(['bash', os.path.join(TESTBED, 'podman_setup.sh')])
             b.out('## 1. Wall time of playbooks/remote_build_node.yml (container nodes, forks 10)')
             b.out()
-            b.wall_times('localhost/csm-node-base', 'Fresh nodes: no podman yet, so the first run installs it '
-                         '(apt, from the Debian mirror the node image was built from)')
-            b.wall_times('localhost/csm-node-podman', 'Nodes that already have podman (as when booted from an '
-                         'image built with the ims_computes.yml layer)')
+            if 'fresh' in args.kinds:
+                b.wall_times('localhost/csm-node-base', 'Fresh nodes: no podman yet, so the first run installs it '
+                             '(apt, from the Debian mirror the node image was built from)')
+            if 'podman' in args.kinds:
+                b.wall_times('localhost/csm-node-podman', 'Nodes that already have podman (as when booted from an '
+                             'image built with the ims_computes.yml layer)')
         b.requests()
         b.task_cost()
         b.out('Load average at the end: %.1f.' % os.getloadavg()[0])
