@@ -52,6 +52,14 @@ def authorized_keys(container):
     return out.stdout
 
 
+def ims_key_logins(container):
+    """How many SSH logins with the IMS key (the only ECDSA key here) the node's sshd accepted so far."""
+    out = subprocess.run(['podman', 'exec', container, 'journalctl', '-q', '--no-pager', '-t', 'sshd'],
+                         stdout=subprocess.PIPE, universal_newlines=True, check=False)
+    assert out.returncode == 0
+    return len([line for line in out.stdout.splitlines() if 'Accepted publickey for root' in line and ' ECDSA ' in line])
+
+
 def assert_no_secret(sim, out):
     assert sim.client_secret not in out
     with open(sim.ims_private_key) as f:
@@ -88,9 +96,17 @@ def test_register_rerun_and_remove(csm_sim, nodes, run_playbook, tmp_path, monke
     assert_no_secret(csm_sim, first.out)
     assert not glob.glob(str(tmp_path / 'cray-csm-ims-*')), 'the IMS private key copy must be removed'
 
+    logins = dict((n, ims_key_logins(n)) for n in GOOD)
+    csm_sim.clear_log()
     second = run_playbook('remote_build_node', csm_sim, inv)
     assert second.rc == 0, second.out
     assert second.changed == 0, second.out
+    # The re-run only checks: no key task where the key is in place, and each registered node is
+    # checked by IMS's status alone (one login with the IMS key, the simulator's), not by a preflight too.
+    assert 'cray.csm.ims_ssh_key : ' not in second.out, second.out
+    assert dict((n, ims_key_logins(n) - logins[n]) for n in GOOD) == dict((n, 1) for n in GOOD)
+    ims = sorted((e['method'], e['path'].rsplit('/', 1)[-1]) for e in csm_sim.log() if '/ims/' in e['path'])
+    assert ims == sorted([('GET', x) for x in xnames] * 2), ims  # per node: GET node, GET status/node
 
     ims_key = csm_sim.ims_public_key.split()[1]
     assert all(ims_key in authorized_keys(n) for n in GOOD)
