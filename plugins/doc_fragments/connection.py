@@ -27,6 +27,7 @@ options:
   client_id:
     description:
       - Keycloak client used with O(client_secret) to fetch a token (client credentials grant).
+      - Falls back to the environment variable E(CSM_CLIENT_ID).
     type: str
     default: admin-client
   client_secret:
@@ -38,16 +39,19 @@ options:
   validate_certs:
     description:
       - Verify the gateway's TLS certificate. Set O(ca_path) rather than turning this off.
+      - Falls back to the environment variable E(CSM_VALIDATE_CERTS) (C(true) or C(false)).
     type: bool
     default: true
   ca_path:
     description:
       - PEM file of the CA that signed the gateway's certificate.
       - On CSM management nodes it is C(/etc/cray/ca/certificate_authority.crt).
+      - Falls back to the environment variable E(CSM_CA_PATH).
     type: path
   timeout:
     description:
       - Seconds to wait for each HTTP answer.
+      - Falls back to the environment variable E(CSM_TIMEOUT).
     type: int
     default: 30
   retries:
@@ -56,9 +60,13 @@ options:
         with exponential backoff and jitter, honouring C(Retry-After).
       - A POST that is not safe to repeat is retried only when the server said it did not act on it
         (429, 503) or the connection was refused.
+      - Falls back to the environment variable E(CSM_RETRIES).
     type: int
     default: 5
 notes:
+  - Every connection option falls back to an environment variable, E(CSM_) and the option's name in capitals
+    (E(CSM_API_GATEWAY), E(CSM_CA_PATH), ...), read on the host that runs the module. A task argument or
+    C(module_defaults) wins over the environment.
   - All CSM API modules are in the action group C(cray.csm.csm), so connection options can be set once
     with C(module_defaults) and C(group/cray.csm.csm).
 '''

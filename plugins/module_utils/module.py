@@ -19,12 +19,12 @@ from ansible_collections.cray.csm.plugins.module_utils.client import (
 CONNECTION_SPEC = dict(
     api_gateway=dict(type='str', default=DEFAULT_GATEWAY, fallback=(env_fallback, ['CSM_API_GATEWAY'])),
     token=dict(type='str', no_log=True, fallback=(env_fallback, ['CSM_TOKEN'])),
-    client_id=dict(type='str', default='admin-client'),
+    client_id=dict(type='str', default='admin-client', fallback=(env_fallback, ['CSM_CLIENT_ID'])),
     client_secret=dict(type='str', no_log=True, fallback=(env_fallback, ['CSM_CLIENT_SECRET'])),
-    validate_certs=dict(type='bool', default=True),
-    ca_path=dict(type='path'),
-    timeout=dict(type='int', default=30),
-    retries=dict(type='int', default=5),
+    validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['CSM_VALIDATE_CERTS'])),
+    ca_path=dict(type='path', fallback=(env_fallback, ['CSM_CA_PATH'])),
+    timeout=dict(type='int', default=30, fallback=(env_fallback, ['CSM_TIMEOUT'])),
+    retries=dict(type='int', default=5, fallback=(env_fallback, ['CSM_RETRIES'])),
 )
 
 

@@ -26,6 +26,13 @@ description:
     C(No nodes were found to act upon) is explained, because BOS (CSM 1.7 and later) skips nodes locked in HSM.
 author:
   - cray.csm contributors (!UNKNOWN)
+seealso:
+  - module: cray.csm.bos_sessiontemplate
+    description: The session template a session boots from.
+  - module: cray.csm.hsm_lock
+    description: BOS skips locked nodes; unlock them first.
+  - module: cray.csm.hsm_component_info
+    description: Power state of a node, to choose boot or reboot.
 options:
   template_name:
     description: The session template to apply.

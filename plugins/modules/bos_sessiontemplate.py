@@ -18,6 +18,11 @@ description:
   - Boot sets are checked before any request (required fields, known fields, a node selector, the arch).
 author:
   - cray.csm contributors (!UNKNOWN)
+seealso:
+  - module: cray.csm.bos_session
+    description: Boot nodes with the template.
+  - module: cray.csm.ims_image_info
+    description: The image (C(link.path), C(link.etag)) a template boots.
 options:
   name:
     description: Template name, 1 to 127 letters, digits, C(.), C(-) and C(_), starting and ending with a

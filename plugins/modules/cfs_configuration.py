@@ -20,6 +20,9 @@ description:
     40 hex digits) fail before any request.
 author:
   - cray.csm contributors (!UNKNOWN)
+seealso:
+  - module: cray.csm.cfs_session
+    description: Run the configuration, for example to customize an image.
 options:
   name:
     description: Configuration name, 1 to 60 characters.

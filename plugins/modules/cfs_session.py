@@ -21,6 +21,11 @@ description:
     actually calls CFS v2.
 author:
   - cray.csm contributors (!UNKNOWN)
+seealso:
+  - module: cray.csm.cfs_configuration
+    description: The configuration a session runs.
+  - module: cray.csm.ims_image_info
+    description: The image a customization session produced (its C(result_id)).
 options:
   name:
     description:

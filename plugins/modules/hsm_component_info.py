@@ -16,6 +16,11 @@ description:
   - RV(powered_on) tells whether the node is booted, which decides between a BOS C(reboot) and C(boot).
 author:
   - cray.csm contributors (!UNKNOWN)
+seealso:
+  - module: cray.csm.hsm_lock_info
+    description: Lock status of the same components.
+  - module: cray.csm.bos_session
+    description: Boot or reboot a node according to its power state.
 options:
   xname:
     description: Node xname, for example C(x3000c0s19b4n0).

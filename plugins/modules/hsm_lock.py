@@ -21,6 +21,11 @@ description:
   - Boot a remote build node before locking it; unlock it before rebooting or removing it.
 author:
   - cray.csm contributors (!UNKNOWN)
+seealso:
+  - module: cray.csm.hsm_lock_info
+    description: Read the lock status without changing it.
+  - module: cray.csm.ims_remote_node
+    description: Register the locked nodes with IMS.
 options:
   component_ids:
     description:

@@ -15,6 +15,9 @@ description:
   - Otherwise lists the lock status of all components matching the filters (C(GET /locks/status)).
 author:
   - cray.csm contributors (!UNKNOWN)
+seealso:
+  - module: cray.csm.hsm_lock
+    description: Lock or unlock the components.
 options:
   component_ids:
     description:

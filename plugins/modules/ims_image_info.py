@@ -16,6 +16,11 @@ description:
   - The record's C(link.path) and C(link.etag) are what a BOS boot set needs.
 author:
   - cray.csm contributors (!UNKNOWN)
+seealso:
+  - module: cray.csm.cfs_session
+    description: Customize an image with CFS.
+  - module: cray.csm.bos_sessiontemplate
+    description: Boot nodes from an image.
 options:
   id:
     description: IMS image id. An id that IMS does not know gives empty RV(images) and a null RV(image).

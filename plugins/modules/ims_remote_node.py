@@ -21,6 +21,11 @@ description:
     a check fails.
 author:
   - cray.csm contributors (!UNKNOWN)
+seealso:
+  - module: cray.csm.ims_remote_node_info
+    description: List remote build nodes and what IMS says of them.
+  - module: cray.csm.hsm_lock
+    description: Lock a node in HSM before IMS uses it, as the procedure does.
 requirements:
   - paramiko (only for O(preflight=true)), on the host that runs the module.
 options:

@@ -19,6 +19,9 @@ description:
   - IMS before 3.17 (CSM 1.5) has no status endpoint; then RV(status_available) is false and no status is added.
 author:
   - cray.csm contributors (!UNKNOWN)
+seealso:
+  - module: cray.csm.ims_remote_node
+    description: Register or remove a remote build node.
 options:
   xname:
     description:

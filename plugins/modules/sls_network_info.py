@@ -15,6 +15,9 @@ description:
     its subnets by name, so that the unbound DNS address is C(reservations.unbound.IPAddress).
 author:
   - cray.csm contributors (!UNKNOWN)
+seealso:
+  - module: cray.csm.hsm_component_info
+    description: The HSM state of a node.
 options:
   name:
     description: SLS network name, for example C(NMNLB), C(NMN), C(HMN).

@@ -20,6 +20,9 @@ description:
   - O(token) is ignored by this module.
 author:
   - cray.csm contributors (!UNKNOWN)
+seealso:
+  - module: cray.csm.ims_remote_node
+    description: Takes the token through O(cray.csm.ims_remote_node#module:token), as every module of group C(cray.csm.csm) does.
 extends_documentation_fragment:
   - cray.csm.connection
   - cray.csm.attributes
