@@ -84,8 +84,14 @@ def copy_tree(dest, galaxy_overrides=None):
     return coll
 
 
+def ansible_galaxy():
+    # The one of this venv, also when its bin/ is not on PATH.
+    here = os.path.join(os.path.dirname(sys.executable), 'ansible-galaxy')
+    return here if os.path.exists(here) else 'ansible-galaxy'
+
+
 def build(coll, out):
-    proc = subprocess.run(['ansible-galaxy', 'collection', 'build', '--force', '--output-path', out, coll],
+    proc = subprocess.run([ansible_galaxy(), 'collection', 'build', '--force', '--output-path', out, coll],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
     assert proc.returncode == 0, proc.stdout
     tarballs = [f for f in os.listdir(out) if f.endswith('.tar.gz')]
