@@ -92,7 +92,7 @@ def ansible_galaxy():
 
 def build(coll, out):
     proc = subprocess.run([ansible_galaxy(), 'collection', 'build', '--force', '--output-path', out, coll],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
     assert proc.returncode == 0, proc.stdout
     tarballs = [f for f in os.listdir(out) if f.endswith('.tar.gz')]
     assert len(tarballs) == 1, tarballs
@@ -193,7 +193,7 @@ def run_importer(tarball, workdir):
                                                             'PYTHONPATH')}
     env['GALAXY_IMPORTER_CONFIG'] = IMPORTER_CFG
     proc = subprocess.run([sys.executable, '-m', 'galaxy_importer.main', tarball], cwd=workdir, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
     print(proc.stdout)
     return proc
 
