@@ -8,7 +8,7 @@ import hsm
 from core import SpecSchemas, ok, no_content, problem, deepcopy, now_iso, new_id
 
 P = '/apis/bos/v2'
-SPEC = 'bos.yaml'
+SPEC = 'bos'
 HW_FIELDS = ('node_list', 'node_roles_groups', 'node_groups')
 # problem titles fixed by the BOS spec (ProblemResourceNotFound, ProblemAlreadyExists)
 NOT_FOUND = 'The resource was not found'

@@ -6,7 +6,7 @@ import time
 from core import SpecSchemas, ok, no_content, problem, deepcopy, now_iso, new_id
 
 P = '/apis/cfs/v3'
-SPEC = 'cfs.yaml'
+SPEC = 'cfs'
 
 
 def load(app):
