@@ -1,4 +1,4 @@
-"""The IMS node check against a real, throwaway sshd on 127.0.0.1 (FACTS 3.1).
+"""The IMS node check against a real, throwaway sshd on 127.0.0.1 (ims src/server/models/remote_build_nodes.py getStatus).
 
 The sshd runs as root with its own config, host key and AuthorizedKeysFile. An `environment=`
 option on the IMS key puts a directory of fake commands first on PATH: `uname`, `which` and

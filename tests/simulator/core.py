@@ -54,7 +54,7 @@ def no_content():
 
 
 def problem(status, detail, title=None, **extra):
-    """RFC 7807 answer, as all five services use (FACTS 2.0)."""
+    """RFC 7807 answer, as all five services use (their specs; ims src/server/errors.py)."""
     titles = {400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
               405: 'Method Not Allowed', 409: 'Conflict', 415: 'Unsupported Media Type',
               422: 'Unprocessable Entity', 500: 'Internal Server Error', 503: 'Service Unavailable'}
@@ -90,7 +90,7 @@ class Request(object):
 
 class SpecSchemas(object):
     """A service's API contract (tests/contract/NAME.json); validates bodies like connexion 2 does
-    (FACTS 2.0)."""
+    (spec-first/connexion connexion/json_schema.py, 2.x)."""
     _cache = {}
 
     def __init__(self, name):
@@ -144,7 +144,8 @@ class SpecSchemas(object):
             if ro:
                 yield jsonschema.ValidationError('Property is read-only')
 
-        # connexion 2.14 request validator: readOnly properties are rejected (FACTS 2.0)
+        # connexion 2.14 request validator: readOnly properties are rejected (connexion/json_schema.py
+        # Draft4RequestValidator; CFS pins connexion>=2.14.2,<2.15 in constraints.txt)
         cls = validators.extend(jsonschema.Draft4Validator, {'readOnly': read_only})
         schema = self.resolve({'$ref': schema_ref})
         for err in cls(schema).iter_errors(body):
