@@ -31,8 +31,8 @@ def test_contract_matches_upstream():
     if not os.path.isdir(src):
         if os.environ.get('CSM_OPENAPI_DIR'):
             pytest.fail('CSM_OPENAPI_DIR=%s is not a directory' % src)
-        pytest.skip('no upstream specs at %s (shared/upstream/openapi beside the checkout, or '
-                    'CSM_OPENAPI_DIR): the contract cannot be compared with them' % src)
+        pytest.skip('no upstream specs (CSM_OPENAPI_DIR is unset and no shared/upstream/openapi is beside '
+                    'the checkout): the committed contract cannot be compared with them')
     drift = {}
     for name, (filename, _repo, _path) in sorted(extract.SOURCES.items()):
         fresh = json.loads(extract.dumps(extract.contract(os.path.join(src, filename), name)))

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Extract the API contract of each CSM service from its upstream OpenAPI/Swagger spec.
 
 The contract is the spec with everything validation does not read left out (descriptions,
@@ -8,7 +7,7 @@ schemas with their types, enums, patterns, required and read-only fields stay, $
 (they point into the contract's own components/definitions). The result is still an OpenAPI 3 /
 Swagger 2.0 document, so the spec-driven checks read it like the spec itself.
 
-Usage: tests/contract/extract.py [--check] [OPENAPI_DIR]
+Usage: python tests/contract/extract.py [--check] [OPENAPI_DIR]
   OPENAPI_DIR  the upstream specs (default: $CSM_OPENAPI_DIR, else shared/upstream/openapi beside
                the checkout); --check compares instead of writing, exit 1 on any difference.
 """
