@@ -13,7 +13,6 @@ from ansible_collections.cray.csm.plugins.module_utils.hsm import component_ids_
 from ansible_collections.cray.csm.plugins.module_utils.xname import node_xname_error
 
 
-
 def pem(kind):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
