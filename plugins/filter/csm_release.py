@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: cray.csm contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters over the cray-product-catalog ConfigMap (FACTS 2.9)."""
+"""Filters over the cray-product-catalog ConfigMap (Cray-HPE/cray-product-catalog-core cray_product_catalog/query.py)."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type

@@ -93,7 +93,7 @@ def test_session_boot_sets_ready_and_cfs_in_use(api, csm_sim):
     st = api.call('GET', P + '/sessions/%s/status' % s['name']).json()
     assert st['status'] == 'complete' and st['percent_successful'] == 100.0
     assert api.call('GET', HSM + '/State/Components/' + X).json()['State'] == 'Ready'
-    # the component now references the configuration: delete is refused (FACTS 2.5)
+    # the component now references the configuration: delete is refused (cfs controllers/configurations.py)
     comp = api.call('GET', '/apis/cfs/v3/components/' + X).json()
     assert comp['desired_config'] == 'remote-ims-node'
     assert api.call('GET', '/apis/cfs/v3/components/x3000c0s19b3n0').status_code == 404
@@ -113,7 +113,7 @@ def test_shutdown_sets_off(api, csm_sim):
 
 @pytest.mark.parametrize('version,error', [('1.7', 'No nodes were found to act upon.'), ('1.6', None)])
 def test_locked_node(api, csm_sim, version, error):
-    """From CSM 1.7 BOS drops locked nodes; before, they stay and fail (FACTS 2.5, 5)."""
+    """From CSM 1.7 BOS drops locked nodes; before, they stay and fail (bos src/bos/operators/session_setup.py)."""
     csm_sim.config(bos_session_seconds=0.5, csm_version=version)
     api.call('POST', HSM + '/locks/lock', {'ComponentIDs': [X]})
     api.call('PUT', P + '/sessiontemplates/t', template())

@@ -137,7 +137,7 @@ def test_session_errors(api):
     assert r.json()['detail'] == 'A session with the name s1 already exists'
     r = api.call('POST', P + '/sessions', session_body('s2', cfg='nope'))
     assert r.status_code == 400 and r.json()['title'] == 'Invalid configuration'
-    # x86_64 has an underscore: the name pattern rejects it (FACTS 2.4)
+    # x86_64 has an underscore: the name pattern rejects it (cfs api/openapi.yaml V3SessionCreate)
     r = api.call('POST', P + '/sessions', session_body('build-ims-remote-image-x86_64'),
                  request_valid=False)
     assert r.status_code == 400 and 'does not match' in r.json()['detail']
@@ -169,7 +169,7 @@ def test_session_list_filters_get_delete(api, csm_sim):
 
 
 def test_delete_config_named_by_session_allowed(api):
-    """FACTS 7: the in-use check looks at components only."""
+    """The in-use check looks at components only (cfs controllers/configurations.py)."""
     put(api, 'remote-ims-node', {'layers': [LAYER]})
     api.call('POST', P + '/sessions', session_body('s1'))
     assert api.call('DELETE', P + '/configurations/remote-ims-node').status_code == 204

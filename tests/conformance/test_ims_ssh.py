@@ -1,4 +1,4 @@
-"""The IMS node check against a real, throwaway sshd on 127.0.0.1 (FACTS 3.1).
+"""The IMS node check against a real, throwaway sshd on 127.0.0.1 (ims src/server/models/remote_build_nodes.py getStatus).
 
 The sshd runs as root with its own config, host key and AuthorizedKeysFile. An `environment=`
 option on the IMS key puts a directory of fake commands first on PATH: `uname`, `which` and
@@ -41,9 +41,8 @@ def free_port():
 
 @pytest.fixture(scope='module')
 def sshd(_csm_sim_process):
-    if not os.path.exists(SSHD):
-        pytest.skip('no %s (apt-get install openssh-server)' % SSHD)
-    if os.geteuid() != 0:
+    assert os.path.exists(SSHD), 'no %s (bindep.txt: tests/run setup installs openssh-server)' % SSHD
+    if os.geteuid() != 0:  # never on the machines here (root); a contributor's own may differ
         pytest.skip('sshd must run as root to log in as root')
     d = tempfile.mkdtemp(prefix='ims-sshd-')
     os.chmod(d, 0o755)

@@ -3,12 +3,11 @@ import base64
 import shutil
 import subprocess
 
-import pytest
+import kubernetes  # requirements.txt
+from kubernetes.dynamic import DynamicClient
 
 
 def test_python_client(csm_sim):
-    kubernetes = pytest.importorskip('kubernetes', reason='kubernetes Python client not installed')
-    from kubernetes.dynamic import DynamicClient
     api = kubernetes.config.new_client_from_config(config_file=csm_sim.kubeconfig)
     v1 = kubernetes.client.CoreV1Api(api)
     sec = v1.read_namespaced_secret('admin-client-auth', 'default')
@@ -20,8 +19,7 @@ def test_python_client(csm_sim):
 
 
 def test_kubectl(csm_sim):
-    if not shutil.which('kubectl'):
-        pytest.skip('kubectl not on PATH')
+    assert shutil.which('kubectl'), 'no kubectl on PATH (bindep.txt: tests/run setup installs kubernetes-client)'
     out = subprocess.check_output(['kubectl', '--kubeconfig', csm_sim.kubeconfig, 'get', 'secrets',
                                    'admin-client-auth', '-o', 'jsonpath={.data.client-secret}'],
                                   timeout=60)

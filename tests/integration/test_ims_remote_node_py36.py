@@ -14,8 +14,7 @@ X = 'x3000c0s19b4n0'
 def test_modules_on_python36(run_tasks, csm_sim):
     if tuple(int(p) for p in ansible_version.split('.')[:2]) >= (2, 17):
         pytest.skip('ansible-core %s cannot run modules on Python 3.6 (2.16 is the last)' % ansible_version)
-    if not os.access(PY36, os.X_OK):
-        pytest.skip('no Python 3.6 at %s (set PY36)' % PY36)
+    assert os.access(PY36, os.X_OK), 'no Python 3.6 at %s (set PY36; tests/run passes the one it found)' % PY36
     res = run_tasks([{'cray.csm.ims_remote_node': {'xname': X}},
                      {'cray.csm.ims_remote_node_info': {'status': True}},
                      {'cray.csm.hsm_lock': {'component_ids': [X]}},

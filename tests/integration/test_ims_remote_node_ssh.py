@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 """The preflight and the simulator's IMS status against real container nodes over SSH.
 
-Needs the podman test bed (tests/testbed/podman_setup.sh); skips, saying why, without it.
+Needs the podman test bed (tests/testbed/podman_setup.sh; tests/run builds it first); fails, saying why, without it.
 """
 from __future__ import absolute_import, division, print_function
 

@@ -1,4 +1,4 @@
-"""BOS v2: session templates and sessions (FACTS 2.5, 7)."""
+"""BOS v2: session templates and sessions (Cray-HPE/bos src/bos/server/controllers/v2/)."""
 import re
 import time
 from datetime import timedelta
@@ -8,7 +8,7 @@ import hsm
 from core import SpecSchemas, ok, no_content, problem, deepcopy, now_iso, new_id
 
 P = '/apis/bos/v2'
-SPEC = 'bos.yaml'
+SPEC = 'bos'
 HW_FIELDS = ('node_list', 'node_roles_groups', 'node_groups')
 # problem titles fixed by the BOS spec (ProblemResourceNotFound, ProblemAlreadyExists)
 NOT_FOUND = 'The resource was not found'
@@ -30,7 +30,7 @@ def _check_template(app, body):
             return problem(400, 'No hardware specifier fields (%r)' % (HW_FIELDS,))
         if not any(bs.get(f) for f in HW_FIELDS):
             return problem(400, 'No non-empty hardware specifier fields (%r)' % (HW_FIELDS,))
-        # boot-set arch against the IMS image named in the manifest path (FACTS 7);
+        # boot-set arch against the IMS image named in the manifest path (bos controllers/v2/boot_set/validate.py);
         # an unknown image or manifest only warns upstream, so it passes here
         m = re.match(r'^s3://[^/]+/([^/]+)/', bs.get('path', ''))
         img = app.data['images'].get(m.group(1)) if m else None
@@ -93,7 +93,7 @@ def _start(app, s):
     tpl = app.data['bos_templates'].get(d['template_name'])
     targets = _targets(app, tpl, d['limit']) if tpl else []
     if app.csm_version() >= (1, 7):
-        # BOS >= 2.47 drops HSM-locked nodes at session setup (FACTS 2.5, 5)
+        # BOS >= 2.47 drops HSM-locked nodes at session setup (bos src/bos/operators/session_setup.py)
         targets = [t for t in targets if not app.data['locks'][t[0]]['Locked']]
     d['components'] = ','.join(x for x, _unused in targets)
     s['targets'] = targets
@@ -110,7 +110,7 @@ def _finish(app, s):
     failed = s['failed']
     for x, bs in s['targets']:
         if app.data['locks'][x]['Locked']:
-            # before 1.7 a locked node stays in the session and fails in PCS (FACTS 5)
+            # before 1.7 a locked node stays in the session and fails in PCS (docs-csm operations/boot_orchestration/Sessions.md)
             failed.setdefault('Power operation failed: component is locked', []).append(x)
             continue
         if any(re.search(rx, d['name']) for rx in app.config.get('bos_fail_sessions') or []):
@@ -174,7 +174,7 @@ def register(app):
         data = deepcopy(body)
         data['name'] = name
         data['tenant'] = None
-        # QUIRK (FACTS 7): enable_cfs comes back false when not sent (spec default: true)
+        # QUIRK: enable_cfs comes back false when not sent (spec default: true); seen running bos 889a207
         data.setdefault('enable_cfs', False)
         with app.lock:
             app.data['bos_templates'][name] = data

@@ -1,4 +1,5 @@
-"""CFS v3: configurations (FACTS 2.3, 7) and sessions (FACTS 2.4, 7)."""
+"""CFS v3: configurations and sessions (Cray-HPE/config-framework-service
+src/server/cray/cfs/api/controllers/{configurations,sessions}.py)."""
 import re
 import secrets
 import time
@@ -6,7 +7,7 @@ import time
 from core import SpecSchemas, ok, no_content, problem, deepcopy, now_iso, new_id
 
 P = '/apis/cfs/v3'
-SPEC = 'cfs.yaml'
+SPEC = 'cfs'
 
 
 def load(app):
@@ -45,7 +46,7 @@ def _page(app, req, items, key):
 
 
 def _check_layers(layers):
-    """Server-side layer checks, with the messages of the CFS controller (FACTS 2.3, 7)."""
+    """Server-side layer checks, with the messages of the CFS controller (controllers/configurations.py)."""
     seen = {}
     for layer in layers:
         if 'source' in layer and 'clone_url' in layer:
@@ -58,7 +59,7 @@ def _check_layers(layers):
         if 'source' in layer:
             return problem(400, 'Source does not exist', title='Source does not exist')  # no sources here
         if 'branch' in layer:
-            # the simulator has no VCS to resolve branches (FACTS 7)
+            # the simulator has no VCS to resolve branches (controllers/configurations.py converts them on PUT)
             return problem(400, 'Error converting branch name to commit',
                            title='Error handling branches')
         key = (layer.get('clone_url'), layer['playbook'])
@@ -198,7 +199,7 @@ def register(app):
             if name not in app.data['cfs_configurations']:
                 return problem(404, 'Configuration %s could not be found' % name,
                                title='Configuration not found')
-            # in-use check looks at components only, not sessions (FACTS 2.3, 7)
+            # in-use check looks at components only, not sessions (controllers/configurations.py delete)
             if any(c.get('desired_config') == name for c in app.data['cfs_components'].values()):
                 return problem(400, 'Configuration is in use.')
             del app.data['cfs_configurations'][name]

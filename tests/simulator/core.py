@@ -15,11 +15,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
 
-# The upstream specs live in shared/upstream/openapi beside the checkout (CI lays shared/ there too).
-SPEC_DIR = os.environ.get('CSM_OPENAPI_DIR') or next(
-    (d for d in (os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'upstream', 'openapi'),
-                 '/work/shared/upstream/openapi') if os.path.isdir(d)),
-    '/work/shared/upstream/openapi')
+# The API contracts: the upstream specs as tests/contract/extract.py reduces them.
+CONTRACT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'contract')
+CONTRACTS = ('ims', 'cfs', 'bos', 'smd', 'sls')
 
 
 def now_iso():
@@ -56,7 +54,7 @@ def no_content():
 
 
 def problem(status, detail, title=None, **extra):
-    """RFC 7807 answer, as all five services use (FACTS 2.0)."""
+    """RFC 7807 answer, as all five services use (their specs; ims src/server/errors.py)."""
     titles = {400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
               405: 'Method Not Allowed', 409: 'Conflict', 415: 'Unsupported Media Type',
               422: 'Unprocessable Entity', 500: 'Internal Server Error', 503: 'Service Unavailable'}
@@ -91,18 +89,25 @@ class Request(object):
 # ---- schema validation against the upstream specs, the way connexion 2 reports it ----
 
 class SpecSchemas(object):
-    """Loads an OpenAPI/Swagger file and validates bodies like connexion 2 does (FACTS 2.0)."""
+    """A service's API contract (tests/contract/NAME.json); validates bodies like connexion 2 does
+    (spec-first/connexion connexion/json_schema.py, 2.x)."""
     _cache = {}
 
-    def __init__(self, filename):
-        with open(os.path.join(SPEC_DIR, filename)) as f:
-            self.doc = yaml.safe_load(f)
+    def __init__(self, name):
+        with open(os.path.join(CONTRACT_DIR, name + '.json')) as f:
+            self.doc = json.load(f)
 
     @classmethod
-    def get(cls, filename):
-        if filename not in cls._cache:
-            cls._cache[filename] = cls(filename)
-        return cls._cache[filename]
+    def get(cls, name):
+        if name not in cls._cache:
+            cls._cache[name] = cls(name)
+        return cls._cache[name]
+
+    @classmethod
+    def load_all(cls):
+        """Read every contract now: a missing one stops the simulator at start, not mid-test."""
+        for name in CONTRACTS:
+            cls.get(name)
 
     def _lookup(self, ref):
         node = self.doc
@@ -124,8 +129,6 @@ class SpecSchemas(object):
         for k, v in schema.items():
             if k in ('properties', 'definitions') and isinstance(v, dict):
                 out[k] = dict((pk, self.resolve(pv, depth + 1)) for pk, pv in v.items())
-            elif k in ('example', 'examples', 'description'):
-                continue
             else:
                 out[k] = self.resolve(v, depth + 1)
         if out.get('nullable') and isinstance(out.get('type'), str):
@@ -141,7 +144,8 @@ class SpecSchemas(object):
             if ro:
                 yield jsonschema.ValidationError('Property is read-only')
 
-        # connexion 2.14 request validator: readOnly properties are rejected (FACTS 2.0)
+        # connexion 2.14 request validator: readOnly properties are rejected (connexion/json_schema.py
+        # Draft4RequestValidator; CFS pins connexion>=2.14.2,<2.15 in constraints.txt)
         cls = validators.extend(jsonschema.Draft4Validator, {'readOnly': read_only})
         schema = self.resolve({'$ref': schema_ref})
         for err in cls(schema).iter_errors(body):
@@ -165,6 +169,7 @@ class App(object):
         self.tickers = []
         self.loaders = []
         self.ims_keys = {}
+        SpecSchemas.load_all()
         # call reset() once every service has registered its loader
 
     # routing

@@ -34,7 +34,7 @@ CONFIG_KEYS = ('csm_version', 'token_ttl', 'cfs_session_seconds', 'bos_session_s
 
 
 def ims_keys():
-    """ECDSA P-384 pair like the Vault transit key ecdsa-p384-compute-imsssh-key (FACTS 2.8)."""
+    """ECDSA P-384 pair like the Vault transit key ecdsa-p384-compute-imsssh-key (Cray-HPE/ims src/server/vault.py)."""
     key = ec.generate_private_key(ec.SECP384R1())
     pub = key.public_key().public_bytes(serialization.Encoding.OpenSSH,
                                         serialization.PublicFormat.OpenSSH).decode()

@@ -1,4 +1,5 @@
-"""HSM (SMD) v2: locks and State/Components (FACTS 2.6)."""
+"""HSM (SMD) v2: locks and State/Components (Cray-HPE/hms-smd cmd/smd/smd-api.go, pkg/sm/complocks.go,
+internal/hmsds/hmsds-postgres.go)."""
 import re
 
 from core import ok, problem
@@ -68,7 +69,7 @@ def register(app):
             return problem(400, 'error decoding JSON unexpected end of JSON input')
         if not isinstance(body, dict):
             return problem(400, 'error decoding JSON')
-        model = (body.get('ProcessingModel') or 'rigid').lower()  # default rigid (FACTS 2.6)
+        model = (body.get('ProcessingModel') or 'rigid').lower()  # default rigid (smd pkg/sm/complocks.go)
         if model not in ('rigid', 'flexible'):
             return problem(400, 'Invalid ProcessingModel')
         for x in body.get('ComponentIDs') or []:
@@ -82,7 +83,7 @@ def register(app):
             blocked = [x for x in found if locks[x]['Locked'] == to_lock]
             disabled = [x for x in found if locks[x]['ReservationDisabled']]
             if model == 'rigid':
-                # all or nothing: the transaction rolls back (FACTS 2.6)
+                # all or nothing: the transaction rolls back (hmsds-postgres.go UpdateCompLocksV2)
                 if missing:
                     return problem(400, 'Component not found')
                 if disabled:
@@ -93,13 +94,13 @@ def register(app):
             else:
                 affected = [x for x in found if x not in blocked and x not in disabled]
                 if not affected:
-                    # QUIRK (FACTS 2.6): flexible with nothing to change answers 400 "Reserved"
+                    # QUIRK (hmsds-postgres.go UpdateCompLocksV2): flexible with nothing to change answers 400 "Reserved"
                     return problem(400, 'Component is Reserved')
             for x in affected:
                 locks[x]['Locked'] = to_lock
         failure = [{'ID': x, 'Reason': 'NotFound'} for x in missing]
         failure += [{'ID': x, 'Reason': 'Disabled'} for x in disabled]
-        # the code emits "Unlocked", which the spec enum lacks (FACTS 2.6)
+        # the code emits "Unlocked", which the spec enum lacks (pkg/sm/complocks.go CLResultUnlocked)
         failure += [{'ID': x, 'Reason': 'Locked' if to_lock else 'Unlocked'}
                     for x in blocked if x not in disabled]
         return ok({'Counts': {'Total': len(affected) + len(failure), 'Success': len(affected),
@@ -147,7 +148,7 @@ def register(app):
                     ok_flags = False
             if ok_flags:
                 out.append(lock_record(app, x))
-        # the latest code answers an empty list when nothing matches (FACTS 2.6)
+        # the latest code answers an empty list when nothing matches (cmd/smd/smd-api.go)
         return ok({'Components': out})
 
     @app.route('GET', P + '/State/Components')

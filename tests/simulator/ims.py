@@ -1,4 +1,5 @@
-"""IMS v3: remote-build-nodes (FACTS 2.1, 3.1, 7) and images (FACTS 2.2)."""
+"""IMS v3: remote-build-nodes (Cray-HPE/ims src/server/v3/resources/remote_build_nodes.py,
+src/server/models/remote_build_nodes.py) and images (src/server/v3/resources/images.py)."""
 import io
 import socket
 
@@ -19,18 +20,18 @@ def not_found():
 
 
 def node_status(app, xname):
-    """Real check over SSH, in the order of IMS getStatus() (FACTS 3.1)."""
+    """Real check over SSH, in the order of IMS getStatus() (ims src/server/models/remote_build_nodes.py)."""
     import paramiko
     st = {'xname': xname, 'sshStatus': 'Unknown', 'podmanStatus': 'Unknown',
           'nodeArch': 'Unknown', 'numCurrentJobs': -1, 'ableToRunJobs': False}
     addr = app.data['node_addrs'].get(xname)
     if not addr:
-        # IMS uses the xname as SSH hostname; an unmapped name does not resolve (FACTS 7)
+        # IMS uses the xname as SSH hostname; an unmapped name does not resolve (getStatus: Connection(self.xname))
         st['sshStatus'] = 'Unable to connect to node. Error: [Errno -2] Name or service not known'
         return st
     host, _unused, port = addr.rpartition(':')
     client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # Fabric default (FACTS 3.1)
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # Fabric default (fabric/fabric fabric/connection.py)
     timeout = float(app.config['ssh_timeout'])
     try:
         pkey = paramiko.ECDSAKey.from_private_key(io.StringIO(app.ims_keys['private_key']))
@@ -112,7 +113,7 @@ def register(app):
         errors = {}
         for k in body:
             if k != 'xname':
-                errors[k] = ['Unknown field.']  # marshmallow unknown=RAISE (FACTS 2.1)
+                errors[k] = ['Unknown field.']  # marshmallow unknown=RAISE (ims models/remote_build_nodes.py)
         x = body.get('xname')
         if 'xname' not in body:
             errors['xname'] = ['Missing data for required field.']
@@ -122,14 +123,14 @@ def register(app):
             errors['xname'] = ['name field must not be blank']
         if errors:
             return problem(422, 'Input data was not valid.', errors=errors)
-        # QUIRK (FACTS 2.1, 7): a duplicate POST silently overwrites and answers 201
+        # QUIRK: a duplicate POST silently overwrites and answers 201 (ims v3/resources/remote_build_nodes.py post)
         with app.lock:
             nodes(app)[x] = {'xname': x}
         return ok({'xname': x}, 201)
 
     @app.route('DELETE', P + '/remote-build-nodes')
     def delete_all(app, req):
-        # QUIRK (FACTS 2.1): the collection DELETE removes every node
+        # QUIRK (ims src/server/v3/resources/remote_build_nodes.py delete): the collection DELETE removes every node
         with app.lock:
             nodes(app).clear()
         return no_content()
@@ -137,7 +138,8 @@ def register(app):
     @app.route('GET', P + '/remote-build-nodes/status')
     def status_all(app, req):
         if app.csm_version() < (1, 6):
-            return problem(404, 'The requested URL was not found on the server.')  # IMS 3.15 (FACTS 1)
+            # CSM 1.5 ships IMS 3.15 (Cray-HPE/csm manifests/sysmgmt.yaml); /status came in 3.17.0 (ims CHANGELOG.md)
+            return problem(404, 'The requested URL was not found on the server.')
         return ok([node_status(app, x) for x in sorted(nodes(app))])
 
     @app.route('GET', P + '/remote-build-nodes/status/(?P<xname>[^/]+)')
@@ -146,7 +148,7 @@ def register(app):
             return problem(404, 'The requested URL was not found on the server.')
         if xname not in nodes(app):
             return not_found()
-        # QUIRK (FACTS 2.1): one object, where the spec says an array
+        # QUIRK (ims src/server/v3/resources/remote_build_nodes.py): one object, where the spec says an array
         return ok(node_status(app, xname))
 
     @app.route('GET', P + '/remote-build-nodes/(?P<xname>[^/]+)')

@@ -21,7 +21,7 @@ def configmaps(app):
     catalog = app.seed.get('product_catalog') or {}
     cms = {
         ('services', 'cray-ims-remote-keys'): remote_keys,
-        ('ims', 'cray-ims-remote-keys'): remote_keys,  # IMS posts it in both namespaces (FACTS 2.8)
+        ('ims', 'cray-ims-remote-keys'): remote_keys,  # IMS posts it in both namespaces (ims src/server/vault.py)
         ('services', 'cray-product-catalog'): dict(
             (product, yaml.safe_dump(versions, default_flow_style=False))
             for product, versions in catalog.items()),

@@ -1,4 +1,5 @@
-"""Keycloak token endpoint (FACTS 2.0): client_credentials for admin-client."""
+"""Keycloak token endpoint: client_credentials for admin-client, as Cray-HPE/python-csm-api-client
+csm_api_client/session.py asks for it."""
 import base64
 import json
 import secrets

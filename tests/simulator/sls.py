@@ -1,4 +1,4 @@
-"""SLS v1 networks (FACTS 2.7): GET /networks, GET /networks/{name}."""
+"""SLS v1 networks (Cray-HPE/hms-sls api/openapi.yaml): GET /networks, GET /networks/{name}."""
 from core import ok, problem, deepcopy
 
 P = '/apis/sls/v1'

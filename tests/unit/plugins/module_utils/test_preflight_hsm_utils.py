@@ -12,12 +12,6 @@ from ansible_collections.cray.csm.plugins.module_utils import preflight as pf
 from ansible_collections.cray.csm.plugins.module_utils.hsm import component_ids_error, lock_status, unique
 from ansible_collections.cray.csm.plugins.module_utils.xname import node_xname_error
 
-try:
-    pf.load_paramiko()
-    HAS_PARAMIKO = True
-except ImportError:
-    HAS_PARAMIKO = False
-
 
 def pem(kind):
     from cryptography.hazmat.primitives import serialization
@@ -29,7 +23,6 @@ def pem(kind):
     return key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption()).decode()
 
 
-@pytest.mark.skipif(not HAS_PARAMIKO, reason='paramiko is not installed')
 @pytest.mark.parametrize('kind', ['ecdsa', 'ed25519', 'rsa'])
 def test_load_private_key_text_and_path(tmp_path, kind):
     text = pem(kind)
@@ -38,7 +31,6 @@ def test_load_private_key_text_and_path(tmp_path, kind):
     assert pf.load_private_key(text).get_bits() == pf.load_private_key(str(path)).get_bits()
 
 
-@pytest.mark.skipif(not HAS_PARAMIKO, reason='paramiko is not installed')
 def test_load_private_key_errors(tmp_path):
     with pytest.raises(pf.PreflightError) as e:
         pf.load_private_key(str(tmp_path / 'missing'))
@@ -64,8 +56,7 @@ def test_failure_message_names_check_what_was_seen_and_fix(status, seen):
 
 def test_paramiko_is_loaded_on_first_use_only():
     assert 'paramiko' not in pf.__dict__  # no module-level import: runs that check no node skip its cost
-    if HAS_PARAMIKO:
-        assert pf.load_paramiko() is importlib.import_module('paramiko')
+    assert pf.load_paramiko() is importlib.import_module('paramiko')  # tests/unit/requirements.txt
 
 
 def test_unique_and_ids_errors():
