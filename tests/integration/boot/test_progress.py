@@ -8,7 +8,7 @@ LINE = re.compile(r'^cray\.csm\.(\w+) \[localhost\] (.*) \((\d+)s\)$', re.M)
 
 
 def progress(play, module):
-    return [text for name, text, _ in LINE.findall(play.output) if name == module]
+    return [match[1] for match in LINE.findall(play.output) if match[0] == module]
 
 
 def assert_one_line_per_change(lines, first, last):
