@@ -7,7 +7,8 @@ paramiko and the simulator's requirements, as root (rootful podman runs the node
 1. Wall time of playbooks/remote_build_node.yml on N fresh container nodes: first run and re-run.
 2. HTTP requests per module call, counted in the simulator's request log; Keycloak token requests
    per playbook run.
-3. Per-task cost of an API-only task, beside a standard module task and one CLI-style process.
+3. Per-task cost of an API-only task (in process and as a module process), beside a standard module task
+   and one CLI-style process.
 """
 from __future__ import print_function
 
@@ -191,8 +192,11 @@ class Bench(object):
         path = '/apis/ims/v3/remote-build-nodes'
         pbs = {
             'none': [],
-            'cray.csm.ims_remote_node_info (GET %s)' % path: [{'cray.csm.ims_remote_node_info': {
-                'api_gateway': self.sim.url, 'token': token}}],
+            'cray.csm.ims_remote_node_info (GET %s), in process (the default)' % path: [{
+                'cray.csm.ims_remote_node_info': {'api_gateway': self.sim.url, 'token': token}}],
+            'cray.csm.ims_remote_node_info, as a module process (cray_csm_in_process=false)': [{
+                'cray.csm.ims_remote_node_info': {'api_gateway': self.sim.url, 'token': token},
+                'vars': {'cray_csm_in_process': False}}],
             'ansible.builtin.uri, the same GET (a standard module)': [{'ansible.builtin.uri': {
                 'url': self.sim.url + path, 'headers': {'Authorization': 'Bearer ' + token}}}],
             'ansible.builtin.debug (no module process: an action only)': [{'ansible.builtin.debug': {'msg': 'x'}}],

@@ -5,21 +5,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.plugins.action import ActionBase
+from ansible_collections.cray.csm.plugins.plugin_utils.in_process import InProcessAction
 
 
-class ActionModule(ActionBase):
-    """Runs the token module and hides its result from every display, as no_log would.
+class ActionModule(InProcessAction):
+    """Runs the token module (in process where it can) and hides its result from every display.
 
     A module cannot mask a value it returns without losing it, so the masking happens here:
     callbacks censor a result marked _ansible_no_log, while `register` keeps the real token.
     """
 
-    _VALID_ARGS = None
-
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        result.update(self._execute_module(module_name='cray.csm.token', module_args=self._task.args,
-                                           task_vars=task_vars))
         result['_ansible_no_log'] = True
         return result

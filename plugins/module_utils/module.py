@@ -42,11 +42,20 @@ class CsmModule(AnsibleModule):
     message naming method, path, status, title and detail, and a structured `failure` result.
     """
 
+    # Set by the in-process action (plugins/plugin_utils/in_process.py) to show progress lines
+    # while the task runs; a module process has no way to print before it ends.
+    progress_hook = None
+
     def __init__(self, argument_spec, **kwargs):
         spec = dict(CONNECTION_SPEC)
         spec.update(argument_spec)
         super(CsmModule, self).__init__(argument_spec=spec, **kwargs)
         self.client = CsmClient.from_params(self.params)
+
+    def report_progress(self, message):
+        """Show a progress line now where the task runs in process; otherwise nothing."""
+        if self.progress_hook is not None:
+            self.progress_hook(message)
 
     @contextmanager
     def api_errors(self):
@@ -116,11 +125,26 @@ def drop_none(obj):
     return dict((k, v) for k, v in obj.items() if v is not None)
 
 
-def wait_for(fetch, done, timeout, interval, what, sleep=time.sleep, clock=time.time):
-    """Call fetch() every `interval` seconds until done(state); raise CsmTimeout after `timeout`."""
+# A wait whose state does not change says so again after this many seconds.
+PROGRESS_HEARTBEAT = 300
+
+
+def wait_for(fetch, done, timeout, interval, what, sleep=time.sleep, clock=time.time, describe=None,
+             report=None):
+    """Call fetch() every `interval` seconds until done(state); raise CsmTimeout after `timeout`.
+
+    With `describe` (state -> short text) and `report` (text -> None), every change of the text is
+    reported, and the same text again after PROGRESS_HEARTBEAT seconds without a change.
+    """
     deadline = clock() + timeout
+    last, last_at = None, None
     while True:
         state = fetch()
+        if describe is not None and report is not None:
+            text = describe(state)
+            if text != last or clock() - last_at >= PROGRESS_HEARTBEAT:
+                report(text if text != last else 'still ' + text)
+                last, last_at = text, clock()
         if done(state):
             return state
         remaining = deadline - clock()

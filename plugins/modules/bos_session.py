@@ -127,6 +127,16 @@ def failure_message(session, status):
     return msg
 
 
+def progress(status):
+    """One progress line of a BOS session: status, phase percentages, failed nodes."""
+    phases = status.get('phases') or {}
+    text = 'BOS session %s: %s%% complete, powering on %s%%, powering off %s%%, configuring %s%%, %s%% failed' % (
+        status.get('status'), phases.get('percent_complete', 0), phases.get('percent_powering_on', 0),
+        phases.get('percent_powering_off', 0), phases.get('percent_configuring', 0), status.get('percent_failed', 0))
+    failed = ['%s (%s)' % (e.get('list'), reason) for reason, e in sorted((status.get('error_summary') or {}).items())]
+    return text + ('; failed nodes: ' + ', '.join(failed) if failed else '')
+
+
 def main():
     module = CsmModule(
         argument_spec=dict(
@@ -171,7 +181,8 @@ def main():
             path = '%s/sessions/%s' % (BOS, quote_id(session['name']))
             try:
                 status = wait_for(lambda: client.get(path + '/status'), lambda s: s.get('status') == 'complete',
-                                  p['wait_timeout'], p['poll_interval'], 'BOS session %s' % session['name'])
+                                  p['wait_timeout'], p['poll_interval'], 'BOS session %s' % session['name'],
+                                  describe=progress, report=module.report_progress)
             except CsmTimeout as e:
                 last = e.last or {}
                 module.fail_json(msg='%s Last status: %s, %s%% successful, %s%% failed, phases %s.' % (

@@ -138,7 +138,7 @@ reused:
 
 import re
 
-from ansible_collections.cray.csm.plugins.module_utils.client import CFS, CsmApiError, CsmTimeout, quote_id
+from ansible_collections.cray.csm.plugins.module_utils.client import CFS, IMS, CsmApiError, CsmError, CsmTimeout, quote_id
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none, wait_for, wait_spec
 
 NAME = re.compile(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')
@@ -179,6 +179,26 @@ def summary(session):
     return ('status %s, succeeded %s, job %s, ims_job %s; see its logs with kubectl -n services logs '
             '-l cfsession=%s --all-containers, or %s' % (st.get('status'), st.get('succeeded'), st.get('job'),
                                                          st.get('ims_job'), session.get('name'), session.get('logs')))
+
+
+def progress(module, session):
+    """One progress line of a CFS session: its status, and its IMS job with that job's status."""
+    st = session['status']['session']
+    text = 'CFS session %s' % st.get('status')
+    if st.get('ims_job'):
+        text += ', IMS job %s %s' % (st['ims_job'], ims_job_status(module, st['ims_job']))
+    return text
+
+
+def ims_job_status(module, job_id):
+    """The IMS job's status, asked only where progress is shown (the in-process path)."""
+    if module.progress_hook is None:
+        return ''
+    try:
+        return (module.client.get('%s/jobs/%s' % (IMS, quote_id(job_id)), missing_ok=True) or {}).get(
+            'status', 'unknown to IMS')
+    except CsmError as e:
+        return '(status not readable: %s)' % e
 
 
 def main():
@@ -236,7 +256,8 @@ def main():
             try:
                 session = wait_for(lambda: client.get(path),
                                    lambda s: s['status']['session']['status'] == 'complete',
-                                   p['wait_timeout'], p['poll_interval'], 'CFS session %s' % p['name'])
+                                   p['wait_timeout'], p['poll_interval'], 'CFS session %s' % p['name'],
+                                   describe=lambda s: progress(module, s), report=module.report_progress)
             except CsmTimeout as e:
                 module.fail_json(msg='%s Last seen: %s' % (e, summary(e.last)), session=e.last)
             if session['status']['session'].get('succeeded') != 'true':

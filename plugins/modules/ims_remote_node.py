@@ -164,12 +164,18 @@ def run_preflight(module, xname):
     return result
 
 
+def progress(status):
+    """One progress line of IMS's node check: its status fields."""
+    return 'IMS status: ' + ', '.join('%s=%s' % (f, (status or {}).get(f)) for f in STATUS_FIELDS[1:])
+
+
 def wait_ready(module, xname):
     """IMS status once ableToRunJobs, or None when this IMS has no status endpoint."""
     try:
         return wait_for(lambda: module.client.get(IMS + '/remote-build-nodes/status/' + quote_id(xname)),
                         lambda s: bool(s and s.get('ableToRunJobs')), module.params['wait_timeout'],
-                        module.params['poll_interval'], 'IMS to report %s ableToRunJobs' % xname)
+                        module.params['poll_interval'], 'IMS to report %s ableToRunJobs' % xname,
+                        describe=progress, report=module.report_progress)
     except CsmApiError as e:
         if not e.not_found:
             raise

@@ -160,7 +160,7 @@ def test_modules_over_tls_with_ca_path(run_tasks, csm_sim_tls):
 
 
 def test_no_secret_in_verbose_output(run_tasks, csm_sim):
-    """-vvv output of a playbook that fetches a token, passes it and a client secret to modules, and fails
+    """-vvvv output of a playbook that fetches a token, passes it and a client secret to modules, and fails
     one task, holds neither the token nor the secret."""
     given = csm_sim.token()
     res = run_tasks([
@@ -170,13 +170,13 @@ def test_no_secret_in_verbose_output(run_tasks, csm_sim):
         {'cray.csm.ims_remote_node': {'xname': X, 'state': 'absent'}},   # client_secret from module_defaults
         {'cray.csm.hsm_lock': {'component_ids': ['x1234c0s0b0n0']}},      # fails
         {'cray.csm.ims_remote_node': {'xname': X, 'token': 'stale-token-value', 'client_secret': 'wrong-secret'}},
-    ], args=['-vvv'])
+    ], args=['-vvvv'])
     fetched = res[0].result['token']
     assert fetched and fetched != given
     assert res[1].result['changed'] and res[2].result['changed'] and res[3].result['changed']
     assert res[4].result['failed'] and res[5].result['failed']
     assert 'Keycloak refused' in res[5].result['msg']
     out = res.output
-    assert 'cray.csm.hsm_lock' in out and 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' in out  # it is the -vvv output
+    assert 'cray.csm.hsm_lock' in out and 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' in out  # it is the -vvvv output
     for secret in (given, fetched, csm_sim.client_secret, 'stale-token-value', 'wrong-secret'):
         assert secret not in out

@@ -73,6 +73,25 @@ def test_wait_for_done_at_once_does_not_sleep():
     assert clock.sleeps == []
 
 
+def test_wait_for_reports_each_change_and_a_heartbeat():
+    clock = Clock()
+    states = iter(['pending', 'pending', 'running'] + ['running'] * 70 + ['complete'])
+    lines = []
+    assert wait_for(lambda: next(states), lambda s: s == 'complete', 3600, 5, 'x', sleep=clock.sleep,
+                    clock=clock.time, describe=lambda s: 'session ' + s, report=lines.append) == 'complete'
+    # 71 polls of 'running' span 350 s: one heartbeat after PROGRESS_HEARTBEAT (300 s) of no change
+    assert lines == ['session pending', 'session running', 'still session running', 'session complete']
+
+
+def test_wait_for_without_report_is_quiet():
+    clock = Clock()
+    states = iter(['a', 'b'])
+    seen = []
+    wait_for(lambda: next(states), lambda s: s == 'b', 60, 5, 'x', sleep=clock.sleep, clock=clock.time,
+             describe=lambda s: seen.append(s) or s)
+    assert seen == []  # describe is not even called when nobody shows the lines
+
+
 P = '/apis/cfs/v3/configurations/c1'
 
 
