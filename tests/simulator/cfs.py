@@ -9,6 +9,11 @@ P = '/apis/cfs/v3'
 SPEC = 'cfs.yaml'
 
 
+def local_iso():
+    """A CFS session time: ISO 8601 to the second, without a zone."""
+    return time.strftime('%Y-%m-%dT%H:%M:%S')
+
+
 def load(app):
     app.data['cfs_configurations'] = {}
     app.data['cfs_sessions'] = {}
@@ -92,7 +97,7 @@ def _complete(app, s):
     data = s['data']
     st = data['status']['session']
     st['status'] = 'complete'
-    st['completion_time'] = now_iso()
+    st['completion_time'] = local_iso()
     name = data['name']
     if any(re.search(rx, name) for rx in app.config.get('cfs_fail_sessions') or []):
         st['succeeded'] = 'false'  # control API: make this session fail
@@ -248,10 +253,12 @@ def register(app):
                            'groups': target.get('groups') or [],
                            'image_map': target.get('image_map') or []},
                 'status': {'artifacts': [],
-                           # job, ims_job, completion_time appear once known: the
-                           # spec makes them non-nullable strings
-                           'session': {'start_time': now_iso(), 'status': 'pending',
-                                       'succeeded': 'none'}},
+                           # null until the operator knows them; start_time is
+                           # datetime.now().isoformat(timespec='seconds'), no zone
+                           # (config-framework-service src/server/cray/cfs/api/controllers/sessions.py)
+                           'session': {'start_time': local_iso(), 'status': 'pending',
+                                       'succeeded': 'none', 'job': None, 'ims_job': None,
+                                       'completion_time': None}},
                 'tags': body.get('tags') or {},
                 'debug_on_failure': body.get('debug_on_failure', False),
                 'logs': 'ara.cmn.local/?label=%s' % name,
@@ -282,15 +289,20 @@ def register(app):
     def get_session(app, req, name):
         s = app.data['cfs_sessions'].get(name)
         if s is None:
-            return problem(404, 'Session not found.', title='Session not found')
+            return session_404(name)
         return ok(_session_view(app, s))
 
     @app.route('DELETE', P + '/sessions/(?P<name>[^/]+)')
     def delete_session(app, req, name):
         with app.lock:
             if app.data['cfs_sessions'].pop(name, None) is None:
-                return problem(404, 'Session not found.', title='Session not found')
+                return session_404(name)
         return no_content()
+
+
+def session_404(name):
+    # config-framework-service src/server/cray/cfs/api/controllers/sessions.py get_session_v3
+    return problem(404, 'Session %s could not be found' % name, title='Session not found.')
 
 
 def set_desired(app, xname, config_name):

@@ -55,13 +55,17 @@ def no_content():
     return Response(204, None, content_type=None)
 
 
-def problem(status, detail, title=None, **extra):
-    """RFC 7807 answer, as all five services use (FACTS 2.0)."""
+def problem(status, detail, title=None, problem_type='about:blank', **extra):
+    """RFC 7807 answer, as all five services use (FACTS 2.0).
+
+    problem_type=None leaves `type` out, as IMS does (httpproblem.problem() sets only what it is given).
+    """
     titles = {400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
               405: 'Method Not Allowed', 409: 'Conflict', 415: 'Unsupported Media Type',
               422: 'Unprocessable Entity', 500: 'Internal Server Error', 503: 'Service Unavailable'}
-    body = {'type': 'about:blank', 'title': title or titles.get(status, 'Error'),
-            'status': status, 'detail': detail}
+    body = {'title': title or titles.get(status, 'Error'), 'status': status, 'detail': detail}
+    if problem_type:
+        body['type'] = problem_type
     body.update(extra)
     return Response(status, body, content_type='application/problem+json')
 
@@ -192,6 +196,9 @@ class App(object):
                 'cfs_fail_sessions': [],
                 'bos_fail_sessions': [],
                 'ssh_timeout': 5.0,
+                # BOS options reject_nids and ims_images_must_exist (bos src/bos/common/options.py)
+                'bos_reject_nids': False,
+                'bos_ims_images_must_exist': False,
             }
             self.config.update(self.seed.get('config') or {})
             if self.cli_csm_version:
