@@ -45,8 +45,22 @@ class CsmModule(AnsibleModule):
     def __init__(self, argument_spec, **kwargs):
         spec = dict(CONNECTION_SPEC)
         spec.update(argument_spec)
+        self.written = None  # set by wrote(): this run changed CSM
         super(CsmModule, self).__init__(argument_spec=spec, **kwargs)
         self.client = CsmClient.from_params(self.params)
+
+    def wrote(self, **objects):
+        """Record a write of this run: any later failure reports changed=true and these objects."""
+        self.written = dict(self.written or {}, **objects)
+
+    def fail_json(self, msg, **kwargs):
+        """fail_json that says changed=true, with the object written, when this run wrote before failing."""
+        if self.written is not None:
+            kwargs['changed'] = True
+            for key, value in self.written.items():
+                if kwargs.get(key) is None:
+                    kwargs[key] = value
+        super(CsmModule, self).fail_json(msg=msg, **kwargs)
 
     @contextmanager
     def api_errors(self):
@@ -72,6 +86,7 @@ class CsmModule(AnsibleModule):
                 return False, None, None
             if not self.check_mode:
                 self.client.delete(path, missing_ok=True)
+                self.wrote()
             return True, before, None
         if before is not None and compare(desired, before):
             return False, before, before
@@ -84,6 +99,8 @@ class CsmModule(AnsibleModule):
             after = create(body)
         else:
             after = self.client.put(path, body, query=query)
+        if not self.check_mode:
+            self.wrote()
         return True, before, after
 
     def exit_with(self, changed, before, after, key, **extra):

@@ -154,6 +154,7 @@ def main():
         else:
             try:
                 session = client.post('%s/sessions' % BOS, body)
+                module.wrote(session=session)
             except CsmApiError as e:
                 if e.status == 400 and 'template name invalid' in (e.detail or '').lower():
                     module.fail_json(msg='%s Create the template first (cray.csm.bos_sessiontemplate).' % e,

@@ -214,6 +214,7 @@ def main():
         if before is None and not module.check_mode:
             try:
                 session = client.post('%s/sessions' % CFS, body)
+                module.wrote(session=session)
             except CsmApiError as e:
                 if e.status != 409:  # 409: created meanwhile by someone else; compare it below
                     raise

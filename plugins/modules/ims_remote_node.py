@@ -216,6 +216,8 @@ def main():
         checked = run_preflight(module, xname) if p['preflight'] and before is None else None
         after = before or ({'xname': xname} if module.check_mode else client.post(
             IMS + '/remote-build-nodes', {'xname': xname}))
+        if before is None and not module.check_mode:
+            module.wrote(node=after)
         status = None
         # a node registered only in check mode has no IMS status to read
         if p['wait'] and not (module.check_mode and before is None):

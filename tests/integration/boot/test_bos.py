@@ -135,6 +135,9 @@ def test_failing_session_and_timeout(csm_play):
     slow = csm_play([boot(name='slow-1', wait_timeout=3)])
     assert slow['b']['failed'] is True and 'Timed out after 3s' in slow['b']['msg']
     assert 'Last status: ' in slow['b']['msg']
+    # both sessions were created by these runs
+    assert failed['b']['changed'] is True and failed['b']['session']['name'] == 'fails-1'
+    assert slow['b']['changed'] is True and slow['b']['session']['name'] == 'slow-1'
 
 
 def test_unknown_template_says_create_it(csm_play):

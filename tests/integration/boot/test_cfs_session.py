@@ -87,9 +87,11 @@ def test_failing_session_fails_with_details(csm_play):
     assert play['s']['failed'] is True
     assert 'did not succeed' in play['s']['msg'] and 'succeeded false' in play['s']['msg']
     assert play['s']['session']['status']['session']['status'] == 'complete'
-    # a rerun does not start another session; it reports the same failure
+    assert play['s']['changed'] is True  # this run created the session
+    # a rerun does not start another session; it reports the same failure, and changes nothing
     csm_play.sim.clear_log()
-    assert csm_play([session()])['s']['failed'] is True and posts(csm_play) == []
+    rerun = csm_play([session()])['s']
+    assert rerun['failed'] is True and rerun['changed'] is False and posts(csm_play) == []
 
 
 def test_timeout_fails_with_last_status(csm_play):
@@ -98,6 +100,7 @@ def test_timeout_fails_with_last_status(csm_play):
     assert play['s']['failed'] is True
     assert 'Timed out after 3s' in play['s']['msg']
     assert 'status pending' in play['s']['msg'] or 'status running' in play['s']['msg']
+    assert play['s']['changed'] is True and play['s']['session']['name'] == 'build-ims-remote-image-x86-64'
 
 
 def test_unknown_configuration_fails(csm_play):
