@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
 from ansible_collections.cray.csm.plugins.module_utils.client import (
-    DEFAULT_GATEWAY, CsmClient, CsmError, CsmTimeout)
+    DEFAULT_GATEWAY, CsmClient, CsmError, CsmResponseError, CsmTimeout)
 
 # Documented once in plugins/doc_fragments/connection.py.
 CONNECTION_SPEC = dict(
@@ -67,6 +67,8 @@ class CsmModule(AnsibleModule):
         try:
             yield
         except CsmError as e:
+            if isinstance(e, CsmResponseError) and e.method not in ('GET', 'HEAD'):
+                self.wrote()  # the service answered 2xx to the write: it acted, whatever its body
             self.fail_json(msg=str(e), failure=e.to_dict())
 
     def ensure(self, path, desired, state='present', read_only=(), create=None, compare=None,
@@ -80,7 +82,7 @@ class CsmModule(AnsibleModule):
         In check mode nothing is written and the answer is predicted. Returns (changed, before, after).
         """
         compare = compare or is_subset
-        before = self.client.get(path, missing_ok=True)
+        before = self.client.get(path, missing_ok=True, expect=dict)
         if state == 'absent':
             if before is None:
                 return False, None, None
@@ -98,7 +100,7 @@ class CsmModule(AnsibleModule):
         elif before is None and create is not None:
             after = create(body)
         else:
-            after = self.client.put(path, body, query=query)
+            after = self.client.put(path, body, query=query, expect=dict)
         if not self.check_mode:
             self.wrote()
         return True, before, after

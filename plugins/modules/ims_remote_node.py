@@ -27,6 +27,8 @@ options:
   xname:
     description:
       - Node xname, for example C(x3000c0s19b4n0). IMS uses it as the SSH host name of the node.
+      - Taken in any case and zero padding and sent canonical (lower case, no leading zeros, as HSM stores it),
+        because IMS stores the name as given and CSM's DNS knows only the canonical form.
     type: str
     required: true
   state:
@@ -141,7 +143,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.cray.csm.plugins.module_utils import preflight as pf
 from ansible_collections.cray.csm.plugins.module_utils.client import IMS, CsmApiError, CsmTimeout, quote_id
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, wait_for, wait_spec
-from ansible_collections.cray.csm.plugins.module_utils.xname import node_xname_error
+from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xname, node_xname_error
 
 STATUS_FIELDS = ('xname', 'sshStatus', 'nodeArch', 'podmanStatus', 'numCurrentJobs', 'ableToRunJobs')
 
@@ -190,10 +192,11 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    xname = p['xname']
-    error = node_xname_error([xname])
+    error = node_xname_error([p['xname']])
     if error:
         module.fail_json(msg=error)
+    # IMS stores the name as given and SSHes to it; CSM's DNS knows only the canonical form (as HSM stores it)
+    xname = canonical_xname(p['xname'])
     if p['preflight'] and p['state'] == 'present':
         try:
             pf.load_paramiko()
@@ -211,11 +214,11 @@ def main():
                 before = {'xname': xname} if client.delete(path, missing_ok=True) else None
             module.exit_with(before is not None, before, None, 'node', status=None, preflight=None)
 
-        before = client.get(path, missing_ok=True)
+        before = client.get(path, missing_ok=True, expect=dict)
         # Checked before it is registered; a registered node IMS checks itself (its status, below).
         checked = run_preflight(module, xname) if p['preflight'] and before is None else None
         after = before or ({'xname': xname} if module.check_mode else client.post(
-            IMS + '/remote-build-nodes', {'xname': xname}))
+            IMS + '/remote-build-nodes', {'xname': xname}, expect=dict))
         if before is None and not module.check_mode:
             module.wrote(node=after)
         status = None

@@ -72,7 +72,7 @@ status_available:
 
 from ansible_collections.cray.csm.plugins.module_utils.client import IMS, CsmApiError, quote_id
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
-from ansible_collections.cray.csm.plugins.module_utils.xname import node_xname_error
+from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xname, node_xname_error
 
 BASE = IMS + '/remote-build-nodes'
 
@@ -83,6 +83,8 @@ def main():
     xname = module.params['xname']
     if xname is not None and node_xname_error([xname]):
         module.fail_json(msg=node_xname_error([xname]))
+    if xname is not None:
+        xname = canonical_xname(xname)  # as ims_remote_node registers it
     available = None
     with module.api_errors():
         if xname:

@@ -281,6 +281,12 @@ class Handler(BaseHTTPRequestHandler):
                 if fault.get('drop'):
                     self.close_connection = True
                     return
+                if 'body' in fault:
+                    # a raw answer (e.g. a proxy's HTML login page with 200): status, body, content_type
+                    resp = Response(int(fault.get('status') or 200), fault['body'],
+                                    content_type=fault.get('content_type'))
+                    entry['status'] = resp.status
+                    return self._send(resp)
                 if fault.get('status'):
                     headers = {}
                     if fault.get('retry_after') is not None:
