@@ -90,14 +90,13 @@ sessiontemplate:
 '''
 
 import copy
-import re
 
 from ansible_collections.cray.csm.plugins.module_utils.client import BOS, quote_id
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none, is_subset
+from ansible_collections.cray.csm.plugins.module_utils.names import bos_name_error
 from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xnames, node_xname_error
 
 READ_ONLY = ('name', 'tenant', 'links')
-NAME = re.compile(r'^[a-zA-Z0-9](?:[-._a-zA-Z0-9]{0,125}[a-zA-Z0-9])?$')
 ARCH = {'X86': 'X86', 'ARM': 'ARM', 'Other': 'Other', 'Unknown': 'Unknown', 'x86_64': 'X86', 'aarch64': 'ARM'}
 BOOT_SET_FIELDS = ('name', 'path', 'type', 'etag', 'kernel_parameters', 'node_list', 'node_roles_groups',
                    'node_groups', 'arch', 'cfs', 'rootfs_provider', 'rootfs_provider_passthrough')
@@ -117,8 +116,8 @@ def normalize_boot_sets(boot_sets):
         return out, ['boot_sets needs at least one boot set.']
     for key, bs in boot_sets.items():
         where = 'boot_sets.%s' % key
-        if not NAME.match(key):
-            errors.append('%s: a boot set name uses letters, digits, ., - and _.' % where)
+        if bos_name_error('boot set name', key):
+            errors.append('%s: %s' % (where, bos_name_error('boot set name', key)))
         if not isinstance(bs, dict):
             errors.append('%s: must be a mapping.' % where)
             continue
@@ -178,9 +177,8 @@ def main():
         required_if=[('state', 'present', ['boot_sets'])],
         supports_check_mode=True)
     p = module.params
-    if not NAME.match(p['name']) or len(p['name']) > 127:
-        module.fail_json(msg='Invalid template name %r: use 1 to 127 letters, digits, ., - and _, starting '
-                             'and ending with a letter or digit.' % p['name'])
+    if bos_name_error('template name', p['name']):
+        module.fail_json(msg=bos_name_error('template name', p['name']))
     desired = None
     if p['state'] == 'present':
         boot_sets, errors = normalize_boot_sets(p['boot_sets'])

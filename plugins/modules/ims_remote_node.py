@@ -163,8 +163,9 @@ def run_preflight(module, xname):
 
 def wait_ready(module, xname):
     """IMS status once ableToRunJobs, or None when this IMS has no status endpoint."""
+    path = IMS + '/remote-build-nodes/status/' + quote_id(xname)
     try:
-        return wait_for(lambda: module.client.get(IMS + '/remote-build-nodes/status/' + quote_id(xname)),
+        return wait_for(lambda: module.client.get(path, expect=dict),
                         lambda s: bool(s and s.get('ableToRunJobs')), module.params['wait_timeout'],
                         module.params['poll_interval'], 'IMS to report %s ableToRunJobs' % xname)
     except CsmApiError as e:
@@ -209,7 +210,7 @@ def main():
     with module.api_errors():
         if p['state'] == 'absent':
             if module.check_mode:
-                before = client.get(path, missing_ok=True)
+                before = client.get(path, missing_ok=True, expect=dict)
             else:
                 before = {'xname': xname} if client.delete(path, missing_ok=True) else None
             module.exit_with(before is not None, before, None, 'node', status=None, preflight=None)

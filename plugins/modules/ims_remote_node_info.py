@@ -88,16 +88,16 @@ def main():
     available = None
     with module.api_errors():
         if xname:
-            node = module.client.get(BASE + '/' + quote_id(xname), missing_ok=True)
+            node = module.client.get(BASE + '/' + quote_id(xname), missing_ok=True, expect=dict)
             nodes = [node] if node else []
         else:
-            nodes = sorted(module.client.get(BASE) or [], key=lambda n: n.get('xname', ''))
+            nodes = sorted(module.client.get(BASE, expect=list), key=lambda n: n.get('xname', ''))
         if module.params['status'] and nodes:
             try:
                 if xname:
-                    statuses = [module.client.get(BASE + '/status/' + quote_id(xname))]
+                    statuses = [module.client.get(BASE + '/status/' + quote_id(xname), expect=dict)]
                 else:
-                    statuses = module.client.get(BASE + '/status') or []
+                    statuses = module.client.get(BASE + '/status', expect=list)
                 available = True
             except CsmApiError as e:
                 if not e.not_found:

@@ -193,3 +193,17 @@ def test_delete_config_named_by_session_allowed(api):
     put(api, 'remote-ims-node', {'layers': [LAYER]})
     api.call('POST', P + '/sessions', session_body('s1'))
     assert api.call('DELETE', P + '/configurations/remote-ims-node').status_code == 204
+
+
+@pytest.mark.parametrize('target,detail', [
+    ({'definition': 'dynamic', 'groups': [{'name': 'g', 'members': ['x1']}]},
+     "'dynamic' target definitions must not contain groups specifications."),
+    ({'definition': 'image', 'groups': [{'name': 'g', 'members': ['not-a-uuid']}]},
+     "The following Image target group member(s) are not valid UUIDs: [('g', 'not-a-uuid')]."),
+    ({'definition': 'spec', 'groups': [{'name': 'g', 'members': ['']}]}, 'Group members must not be blank.'),
+])
+def test_session_target_checks(api, target, detail):
+    """config-framework-service controllers/sessions.py _validate_session_target."""
+    put(api, 'remote-ims-node', {'layers': [LAYER]})
+    r = api.call('POST', P + '/sessions', {'name': 's', 'configuration_name': 'remote-ims-node', 'target': target})
+    assert r.status_code == 400 and r.json()['detail'] == detail

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import cfs
 import hsm
-from core import SpecSchemas, ok, no_content, problem, deepcopy, now_iso, new_id
+from core import SpecSchemas, ok, no_content, problem, deepcopy, naive_iso, new_id
 
 P = '/apis/bos/v2'
 SPEC = 'bos.yaml'
@@ -91,7 +91,7 @@ def validate_sanitize_boot_set(app, bs_name, bs):
     try:
         verify_nonempty_hw_specifier_field(bs)
     except BootSetError as err:
-        raise BootSetError('Boot set %s: %s' % (bs_name, err))
+        raise BootSetError('Boot set %s: %s' % (bs_name, err)) from err
     if 'node_list' not in bs:
         return
     if app.config.get('bos_reject_nids') and any(n[:3] == 'nid' for n in bs['node_list']):
@@ -200,7 +200,7 @@ def _start(app, s):
     s['failed'] = {}
     d['status']['status'] = 'running'
     if not targets:
-        d['status'].update(status='complete', end_time=now_iso(),
+        d['status'].update(status='complete', end_time=naive_iso(),
                            error='No nodes were found to act upon.')
 
 
@@ -221,7 +221,7 @@ def _finish(app, s):
         # a template stored without enable_cfs means true (bos src/bos/operators/session_setup.py)
         if d['operation'] != 'shutdown' and tpl.get('enable_cfs', True) and cfg:
             cfs.set_desired(app, x, cfg)
-    d['status'].update(status='complete', end_time=now_iso())
+    d['status'].update(status='complete', end_time=naive_iso())
 
 
 def _ext_status(s):
@@ -241,7 +241,10 @@ def _ext_status(s):
             'error_summary': dict((k, {'count': len(v), 'list': ','.join(v)})
                                   for k, v in failed.items()),
             'timing': {'start_time': start, 'end_time': end,
-                       'duration': str(timedelta(seconds=int(s.get('dur', 0)))) if end else None}}
+                       # end - start, or now - start while it runs: never null
+                       # (bos src/bos/server/controllers/v2/session_status.py duration)
+                       'duration': str(timedelta(seconds=int(s.get('dur', 0)))) if end
+                       else str(timedelta(seconds=time.time() - s['t0']))}}
 
 
 def register(app):
@@ -321,7 +324,7 @@ def register(app):
                     'template_name': body['template_name'], 'limit': body.get('limit', ''),
                     'stage': body.get('stage', False), 'components': '',
                     'include_disabled': body.get('include_disabled', False),
-                    'status': {'start_time': now_iso(), 'end_time': None, 'status': 'pending',
+                    'status': {'start_time': naive_iso(), 'end_time': None, 'status': 'pending',
                                'error': None}}
             app.data['bos_sessions'][name] = {'t0': time.time(), 'data': data,
                                               'dur': float(app.config['bos_session_seconds'])}

@@ -26,6 +26,12 @@ def now_iso():
     return datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
+def naive_iso():
+    """datetime.now().isoformat(timespec='seconds'): the zone-less times of CFS and BOS records
+    (config-framework-service controllers/sessions.py; bos src/bos/common/utils.py get_current_timestamp)."""
+    return datetime.now().isoformat(timespec='seconds')
+
+
 def new_id():
     return str(uuid.uuid4())
 

@@ -72,10 +72,17 @@ def test_bad_input_fails_before_any_request(csm_play):
         session('long', name='a' * 46),
         session('no members', target_groups=[{'name': 'Application', 'members': []}]),
         session('map without image', target_definition='dynamic', target_groups=None),
+        session('not an image id', target_groups=[{'name': 'Application', 'members': ['barebones-image']}],
+                image_map=None),
+        session('groups on dynamic', target_definition='dynamic', image_map=None),
     ])
     assert "Try 'build-ims-remote-image-x86-64'" in play['underscore']['msg']
     assert 'no _' in play['upper']['msg'] and 'no _' in play['long']['msg']
-    assert 'members are IMS image ids' in play['no members']['msg']
+    assert 'group member lists must not be empty' in play['no members']['msg']
+    # what CFS refuses (controllers/sessions.py _validate_session_target), refused before any request
+    assert "target_groups Application (CFS takes only IMS image ids as members of an image target): not a UUID: " \
+        "'barebones-image'" in play['not an image id']['msg']
+    assert "'dynamic' target definitions must not contain groups" in play['groups on dynamic']['msg']
     assert 'image_map is only used with target_definition image' in play['map without image']['msg']
     assert all(play[t]['failed'] for t in play.order)
     assert [e for e in csm_play.sim.log() if e['path'].startswith('/apis/')] == []
