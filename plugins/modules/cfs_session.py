@@ -29,7 +29,7 @@ options:
     type: str
     required: true
   configuration_name:
-    description: The CFS configuration to apply. Required to create a session.
+    description: The CFS configuration to apply, 1 to 60 characters. Required to create a session.
     type: str
   target_definition:
     description: C(image) customizes IMS images; C(dynamic) configures booted nodes.
@@ -40,6 +40,8 @@ options:
     description:
       - Inventory groups. For O(target_definition=image) the members are IMS image ids, and the group name is
         the Ansible group the playbook targets (C(ims_computes.yml) targets C(Application) or C(Compute)).
+      - Checked before any request as CFS checks them, naming CFS's rule on failure: required, with members,
+        for C(image) and C(spec); not allowed for C(dynamic) and C(repo); C(image) members must be UUIDs.
     type: list
     elements: dict
     suboptions:
