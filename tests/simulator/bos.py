@@ -143,18 +143,21 @@ def update_template_record(record, patch):
 
 
 def _limit_ok(limit, xname):
-    """BOS limit: comma list; '&' AND, '!' NOT, '*' all."""
-    if not limit or limit == '*':
+    """BOS limit: comma list, terms matched exactly; '&' AND, '!' NOT, '*' or 'all' every node
+    (bos src/bos/operators/session_setup.py _apply_limit)."""
+    if not limit:
         return True
     result = False
     for term in limit.split(','):
-        term = term.strip()
-        if term.startswith('&'):
-            result = result and (term[1:] in (xname, '*'))
-        elif term.startswith('!'):
-            result = result and term[1:] != xname
+        op = term[:1] if term[:1] in ('&', '!') else ''
+        name = term[len(op):]
+        hit = name in (xname, '*', 'all')
+        if op == '&':
+            result = result and hit
+        elif op == '!':
+            result = result and not hit
         else:
-            result = result or term in (xname, '*')
+            result = result or hit
     return result
 
 
