@@ -42,7 +42,8 @@ options:
   limit:
     description:
       - Comma-separated xnames, groups or roles the session is limited to (C(&) and, C(!) not).
-      - Node xnames are sent canonical (lower case, no leading zeros): BOS compares them exactly with HSM's.
+      - Node xnames are sent canonical (lower case, no leading zeros), because BOS compares them exactly with
+        HSM's names.
     type: str
   name:
     description:

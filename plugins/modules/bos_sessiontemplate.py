@@ -19,7 +19,7 @@ description:
     C(node_list) xnames, a C(name) equal to its key), so that what BOS would reject fails before anything is
     written.
   - The boot sets are compared in the form BOS stores them (without C(name), C(arch) C(X86) when not given,
-    no empty C(cfs), C(node_list) xnames canonical: lower case, no leading zeros), so a re-run is not a change
+    no empty C(cfs), C(node_list) xnames canonical, in lower case without leading zeros), so a re-run is not a change
     and C(--diff) shows only real differences.
 author:
   - cray.csm contributors (!UNKNOWN)

@@ -40,8 +40,9 @@ options:
     description:
       - Inventory groups. For O(target_definition=image) the members are IMS image ids, and the group name is
         the Ansible group the playbook targets (C(ims_computes.yml) targets C(Application) or C(Compute)).
-      - Checked before any request as CFS checks them, naming CFS's rule on failure: required, with members,
-        for C(image) and C(spec); not allowed for C(dynamic) and C(repo); C(image) members must be UUIDs.
+      - Checked before any request as CFS checks them, and a failure names CFS's rule. They are required, with
+        members, for C(image) and C(spec), and not allowed for C(dynamic) and C(repo); C(image) members must be
+        UUIDs.
     type: list
     elements: dict
     suboptions:

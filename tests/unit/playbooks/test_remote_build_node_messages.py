@@ -15,13 +15,11 @@ def tasks(node):
     """Every task mapping in a play tree."""
     if isinstance(node, list):
         for item in node:
-            for t in tasks(item):
-                yield t
+            yield from tasks(item)
     elif isinstance(node, dict):
         yield node
         for key in ('tasks', 'block', 'rescue', 'always'):
-            for t in tasks(node.get(key) or []):
-                yield t
+            yield from tasks(node.get(key) or [])
 
 
 def test_credential_rescue_says_only_the_private_key_may_be_a_path():
