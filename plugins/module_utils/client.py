@@ -39,6 +39,9 @@ RETRY_STATUSES = (429, 502, 503, 504)
 NOT_PROCESSED_STATUSES = (429, 503)
 IDEMPOTENT_METHODS = ('GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS')
 MAX_RETRY_AFTER = 300
+# What a 2xx answer must be unless the caller says otherwise: a JSON object or array; a DELETE may be empty.
+JSON_ANSWER = (dict, list)
+_SHAPES = {dict: 'a JSON object', list: 'a JSON array'}
 
 
 class CsmError(Exception):
@@ -75,6 +78,24 @@ class CsmApiError(CsmError):
     def to_dict(self):
         return dict(method=self.method, path=self.path, status=self.status, title=self.title,
                     detail=self.detail)
+
+
+class CsmResponseError(CsmError):
+    """A 2xx answer that is not the JSON the endpoint promises (a proxy's login page, an empty body)."""
+
+    def __init__(self, method, url, status, content_type, problem):
+        self.method = method
+        self.url = url
+        self.status = status
+        self.content_type = content_type
+        super(CsmResponseError, self).__init__(
+            '%s %s answered HTTP %s with Content-Type %s: %s, not the answer the CSM API promises. Is a proxy '
+            'or login page in the way? Check api_gateway and the proxy settings (https_proxy, no_proxy).' % (
+                method, url, status, content_type or '(none)', problem))
+
+    def to_dict(self):
+        return dict(msg=str(self), method=self.method, url=self.url, status=self.status,
+                    content_type=self.content_type)
 
 
 class CsmAuthError(CsmError):
@@ -168,45 +189,47 @@ class CsmClient(object):
 
     # -- requests -------------------------------------------------------------------------------
 
-    def get(self, path, query=None, missing_ok=False):
+    def get(self, path, query=None, missing_ok=False, expect=JSON_ANSWER):
         """GET path; with missing_ok, a 404 gives None instead of an error."""
         try:
-            return self.request('GET', path, query=query)
+            return self.request('GET', path, query=query, expect=expect)
         except CsmApiError as e:
             if missing_ok and e.not_found:
                 return None
             raise
 
-    def post(self, path, body=None, safe=False):
+    def post(self, path, body=None, safe=False, expect=JSON_ANSWER):
         """POST; safe=True marks a POST that may be repeated (a read, or an overwrite)."""
-        return self.request('POST', path, body=body, safe=safe)
+        return self.request('POST', path, body=body, safe=safe, expect=expect)
 
-    def put(self, path, body, query=None):
-        return self.request('PUT', path, body=body, query=query)
+    def put(self, path, body, query=None, expect=JSON_ANSWER):
+        return self.request('PUT', path, body=body, query=query, expect=expect)
 
-    def patch(self, path, body=None):
-        return self.request('PATCH', path, body=body)
+    def patch(self, path, body=None, expect=JSON_ANSWER):
+        return self.request('PATCH', path, body=body, expect=expect)
 
     def delete(self, path, missing_ok=False):
         """DELETE path; returns False when missing_ok and it was already gone, else True."""
         try:
-            self.request('DELETE', path)
+            self.request('DELETE', path, expect=None)
         except CsmApiError as e:
             if missing_ok and e.not_found:
                 return False
             raise
         return True
 
-    def request(self, method, path, body=None, query=None, safe=False):
+    def request(self, method, path, body=None, query=None, safe=False, expect=JSON_ANSWER):
         """Send a JSON request with the bearer token and return the decoded answer (None if empty).
 
+        expect: the type(s) the 2xx answer must have (dict, list or a tuple of them), or None for an
+        answer that may be empty (DELETE). Anything else raises CsmResponseError: never taken as data.
         A 401 fetches a new token once (when client credentials are known) and repeats the call.
         """
         if query:
             path = path + '?' + urlencode([(k, v) for k, v in sorted(query.items()) if v is not None])
         data = json.dumps(body) if body is not None else None
         try:
-            return self._call(method, path, data, 'application/json', safe=safe)
+            return self._call(method, path, data, 'application/json', safe=safe, expect=expect)
         except CsmApiError as e:
             if e.status != 401:
                 raise
@@ -215,10 +238,10 @@ class CsmClient(object):
                     '%s %s: the CSM token was rejected (HTTP 401; expired?): give a fresh token, or '
                     'client_secret so that one can be fetched.' % (method, path)) from None
         self._token = self.fetch_token()
-        return self._call(method, path, data, 'application/json', safe=safe)
+        return self._call(method, path, data, 'application/json', safe=safe, expect=expect)
 
-    def _call(self, method, path, data, content_type, auth=True, safe=False):
-        """One logical call: retries transient faults, then decodes JSON or raises CsmApiError."""
+    def _call(self, method, path, data, content_type, auth=True, safe=False, expect=JSON_ANSWER):
+        """One logical call: retries transient faults, then checks and decodes the answer (_answer)."""
         repeatable = safe or method in IDEMPOTENT_METHODS
         attempt = 0
         while True:
@@ -233,7 +256,7 @@ class CsmClient(object):
                                     method=method, validate_certs=self.validate_certs,
                                     ca_path=self.ca_path, timeout=self.timeout,
                                     follow_redirects='safe', use_proxy=True)
-                return _decode(response.read())
+                raw = response.read()
             except HTTPError as e:
                 error = _api_error(method, path, e)
                 if e.code in RETRY_STATUSES and (repeatable or e.code in NOT_PROCESSED_STATUSES):
@@ -252,12 +275,40 @@ class CsmClient(object):
                     method, self.api_gateway, path, reason))
                 if not (repeatable or refused):
                     raise error from None
+            else:
+                return _answer(method, self.api_gateway + path.split('?')[0], response, raw, expect)
             if attempt >= self.retries:
                 raise error
             if delay is None:
                 delay = min(30.0, self.backoff * (2 ** attempt)) * random.uniform(0.5, 1.0)
             attempt += 1
             self._sleep(delay)
+
+
+def _answer(method, url, response, raw, expect):
+    """The decoded 2xx answer, when it is what the endpoint promises; else CsmResponseError."""
+    ctype = response.headers.get('Content-Type') if getattr(response, 'headers', None) else None
+    status = getattr(response, 'status', None) or response.getcode()
+    if not raw:
+        if expect is None:
+            return None
+        raise CsmResponseError(method, url, status, ctype, 'an empty body where %s is due' % _shape(expect))
+    media = (ctype or '').split(';')[0].strip().lower()
+    if not (media == 'application/json' or media.endswith('+json')):
+        raise CsmResponseError(method, url, status, ctype, 'a body of %d bytes that is not JSON' % len(raw))
+    try:
+        value = json.loads(raw.decode('utf-8') if isinstance(raw, bytes) else raw)
+    except ValueError:
+        raise CsmResponseError(method, url, status, ctype, 'a body that does not parse as JSON') from None
+    if expect is not None and not isinstance(value, expect):
+        raise CsmResponseError(method, url, status, ctype, 'JSON of the wrong shape (%s where %s is due)' % (
+            type(value).__name__, _shape(expect)))
+    return value
+
+
+def _shape(expect):
+    kinds = expect if isinstance(expect, tuple) else (expect,)
+    return ' or '.join(_SHAPES.get(k, k.__name__) for k in kinds)
 
 
 def _decode(raw):

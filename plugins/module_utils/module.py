@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
 from ansible_collections.cray.csm.plugins.module_utils.client import (
-    DEFAULT_GATEWAY, CsmClient, CsmError, CsmTimeout)
+    DEFAULT_GATEWAY, CsmClient, CsmError, CsmResponseError, CsmTimeout)
 
 # Documented once in plugins/doc_fragments/connection.py.
 CONNECTION_SPEC = dict(
@@ -49,6 +49,7 @@ class CsmModule(AnsibleModule):
     def __init__(self, argument_spec, **kwargs):
         spec = dict(CONNECTION_SPEC)
         spec.update(argument_spec)
+        self.written = None  # set by wrote(): this run changed CSM
         super(CsmModule, self).__init__(argument_spec=spec, **kwargs)
         self.client = CsmClient.from_params(self.params)
 
@@ -57,11 +58,26 @@ class CsmModule(AnsibleModule):
         if self.progress_hook is not None:
             self.progress_hook(message)
 
+    def wrote(self, **objects):
+        """Record a write of this run: any later failure reports changed=true and these objects."""
+        self.written = dict(self.written or {}, **objects)
+
+    def fail_json(self, msg, **kwargs):
+        """fail_json that says changed=true, with the object written, when this run wrote before failing."""
+        if self.written is not None:
+            kwargs['changed'] = True
+            for key, value in self.written.items():
+                if kwargs.get(key) is None:
+                    kwargs[key] = value
+        super(CsmModule, self).fail_json(msg=msg, **kwargs)
+
     @contextmanager
     def api_errors(self):
         try:
             yield
         except CsmError as e:
+            if isinstance(e, CsmResponseError) and e.method not in ('GET', 'HEAD'):
+                self.wrote()  # the service answered 2xx to the write: it acted, whatever its body
             self.fail_json(msg=str(e), failure=e.to_dict())
 
     def ensure(self, path, desired, state='present', read_only=(), create=None, compare=None,
@@ -75,12 +91,13 @@ class CsmModule(AnsibleModule):
         In check mode nothing is written and the answer is predicted. Returns (changed, before, after).
         """
         compare = compare or is_subset
-        before = self.client.get(path, missing_ok=True)
+        before = self.client.get(path, missing_ok=True, expect=dict)
         if state == 'absent':
             if before is None:
                 return False, None, None
             if not self.check_mode:
                 self.client.delete(path, missing_ok=True)
+                self.wrote()
             return True, before, None
         if before is not None and compare(desired, before):
             return False, before, before
@@ -92,7 +109,9 @@ class CsmModule(AnsibleModule):
         elif before is None and create is not None:
             after = create(body)
         else:
-            after = self.client.put(path, body, query=query)
+            after = self.client.put(path, body, query=query, expect=dict)
+        if not self.check_mode:
+            self.wrote()
         return True, before, after
 
     def exit_with(self, changed, before, after, key, **extra):

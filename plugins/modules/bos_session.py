@@ -47,7 +47,10 @@ options:
     choices: [boot, reboot, shutdown]
     required: true
   limit:
-    description: Comma-separated xnames, groups or roles the session is limited to (C(&) and, C(!) not).
+    description:
+      - Comma-separated xnames, groups or roles the session is limited to (C(&) and, C(!) not).
+      - Node xnames are sent canonical (lower case, no leading zeros), because BOS compares them exactly with
+        HSM's names.
     type: str
   name:
     description:
@@ -102,13 +105,23 @@ reused:
   type: bool
 '''
 
-import re
-
 from ansible_collections.cray.csm.plugins.module_utils.client import BOS, CsmApiError, CsmTimeout, quote_id
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none, wait_for, wait_spec
+from ansible_collections.cray.csm.plugins.module_utils.names import bos_name_error
+from ansible_collections.cray.csm.plugins.module_utils.xname import NODE_XNAME, canonical_xname
 
-NAME = re.compile(r'^[a-zA-Z0-9](?:[-._a-zA-Z0-9]{0,125}[a-zA-Z0-9])?$')
 NO_NODES = 'No nodes were found to act upon'
+
+
+def canonical_limit(limit):
+    """The limit with its node xnames canonical: BOS matches limit terms exactly against HSM's canonical
+    names (bos src/bos/operators/session_setup.py _apply_limit), so X3000C0S19B04N0 would match nothing."""
+    terms = []
+    for term in limit.split(','):
+        op = term[:1] if term[:1] in ('&', '!') else ''
+        name = canonical_xname(term[len(op):])
+        terms.append(op + name if NODE_XNAME.match(name) else term)
+    return ','.join(terms)
 
 
 def failure_message(session, status):
@@ -149,16 +162,18 @@ def main():
             **wait_spec()),
         supports_check_mode=True)
     p = module.params
-    if p['name'] is not None and not NAME.match(p['name']):
-        module.fail_json(msg='Invalid BOS session name %r: use 1 to 127 letters, digits, ., - and _, starting '
-                             'and ending with a letter or digit.' % p['name'])
+    error = (p['name'] is not None and bos_name_error('BOS session name', p['name'])
+             or bos_name_error('BOS session template name', p['template_name']))
+    if error:
+        module.fail_json(msg=error)
     body = drop_none(dict(name=p['name'], operation=p['operation'], template_name=p['template_name'],
-                          limit=p['limit'], stage=p['stage'], include_disabled=p['include_disabled']))
+                          limit=canonical_limit(p['limit']) if p['limit'] else None, stage=p['stage'],
+                          include_disabled=p['include_disabled']))
     client = module.client
     session = None
     with module.api_errors():
         if p['name']:
-            session = client.get('%s/sessions/%s' % (BOS, quote_id(p['name'])), missing_ok=True)
+            session = client.get('%s/sessions/%s' % (BOS, quote_id(p['name'])), missing_ok=True, expect=dict)
         reused = session is not None
         if reused:
             diff = [k for k in ('template_name', 'limit') if (session.get(k) or '') != (body.get(k) or '')]
@@ -170,7 +185,8 @@ def main():
             module.exit_with(True, None, body, 'session', status={}, reused=False)
         else:
             try:
-                session = client.post('%s/sessions' % BOS, body)
+                session = client.post('%s/sessions' % BOS, body, expect=dict)
+                module.wrote(session=session)
             except CsmApiError as e:
                 if e.status == 400 and 'template name invalid' in (e.detail or '').lower():
                     module.fail_json(msg='%s Create the template first (cray.csm.bos_sessiontemplate).' % e,
@@ -180,7 +196,8 @@ def main():
         if p['wait'] and not module.check_mode:
             path = '%s/sessions/%s' % (BOS, quote_id(session['name']))
             try:
-                status = wait_for(lambda: client.get(path + '/status'), lambda s: s.get('status') == 'complete',
+                status = wait_for(lambda: client.get(path + '/status', expect=dict),
+                                  lambda s: s.get('status') == 'complete',
                                   p['wait_timeout'], p['poll_interval'], 'BOS session %s' % session['name'],
                                   describe=progress, report=module.report_progress)
             except CsmTimeout as e:
@@ -188,7 +205,7 @@ def main():
                 module.fail_json(msg='%s Last status: %s, %s%% successful, %s%% failed, phases %s.' % (
                     e, last.get('status'), last.get('percent_successful'), last.get('percent_failed'),
                     last.get('phases')), session=session, status=last)
-            session = client.get(path)
+            session = client.get(path, expect=dict)
             msg = failure_message(session, status)
             if msg:
                 module.fail_json(msg=msg, session=session, status=status)

@@ -15,7 +15,12 @@ description:
     (C(PUT /apis/bos/v2/sessiontemplates/{name}), which creates or replaces).
   - Reads the template first and writes only when it differs; the read-only fields C(name), C(tenant) and
     C(links) are ignored when comparing and never sent (BOS rejects them).
-  - Boot sets are checked before any request (required fields, known fields, a node selector, the arch).
+  - Boot sets are checked before any request (required fields, known fields, a node selector, the arch,
+    C(node_list) xnames, a C(name) equal to its key), so that what BOS would reject fails before anything is
+    written.
+  - The boot sets are compared in the form BOS stores them (without C(name), C(arch) C(X86) when not given,
+    no empty C(cfs), C(node_list) xnames canonical, in lower case without leading zeros), so a re-run is not a change
+    and C(--diff) shows only real differences.
 author:
   - cray.csm contributors (!UNKNOWN)
 seealso:
@@ -37,15 +42,17 @@ options:
       - Other fields are C(etag), C(kernel_parameters), C(arch), C(cfs), C(rootfs_provider),
         C(rootfs_provider_passthrough) and C(name).
       - C(arch) takes C(X86), C(ARM), C(Other) or C(Unknown), and also C(x86_64) (to C(X86)) and C(aarch64)
-        (to C(ARM)), so an IMS image's arch can be passed as it is.
+        (to C(ARM)), so an IMS image's arch can be passed as it is. Not given, it is C(X86), as BOS stores it.
+      - C(node_list) takes node xnames in any case and zero padding; they are sent canonical.
+      - C(name), when given, must equal the boot set's key (BOS rejects the template otherwise).
     type: dict
   cfs_configuration:
     description: The CFS configuration BOS gives the nodes it boots (the template's C(cfs.configuration)).
     type: str
   enable_cfs:
     description:
-      - Whether BOS asks CFS to configure the booted nodes. Always sent, because BOS stores C(false) when
-        it is left out although its API documents C(true) as the default.
+      - Whether BOS asks CFS to configure the booted nodes. Always sent; a stored template without it counts
+        as C(true), as BOS reads it.
     type: bool
     default: true
   description:
@@ -88,13 +95,13 @@ sessiontemplate:
 '''
 
 import copy
-import re
 
 from ansible_collections.cray.csm.plugins.module_utils.client import BOS, quote_id
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none, is_subset
+from ansible_collections.cray.csm.plugins.module_utils.names import bos_name_error
+from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xnames, node_xname_error
 
 READ_ONLY = ('name', 'tenant', 'links')
-NAME = re.compile(r'^[a-zA-Z0-9](?:[-._a-zA-Z0-9]{0,125}[a-zA-Z0-9])?$')
 ARCH = {'X86': 'X86', 'ARM': 'ARM', 'Other': 'Other', 'Unknown': 'Unknown', 'x86_64': 'X86', 'aarch64': 'ARM'}
 BOOT_SET_FIELDS = ('name', 'path', 'type', 'etag', 'kernel_parameters', 'node_list', 'node_roles_groups',
                    'node_groups', 'arch', 'cfs', 'rootfs_provider', 'rootfs_provider_passthrough')
@@ -102,14 +109,20 @@ SELECTORS = ('node_list', 'node_roles_groups', 'node_groups')
 
 
 def normalize_boot_sets(boot_sets):
-    """(boot sets as BOS takes them, error messages)."""
+    """(boot sets as BOS stores them, error messages).
+
+    BOS rewrites a boot set when it stores it (bos src/bos/server/controllers/v2/boot_set/sanitize.py
+    validate_sanitize_boot_set): the name goes, a missing arch becomes X86, an empty cfs is dropped
+    and node_list xnames are canonical. The desired boot sets get the same treatment, so that a
+    template BOS accepts compares equal to what it stored.
+    """
     errors, out = [], {}
     if not boot_sets:
         return out, ['boot_sets needs at least one boot set.']
     for key, bs in boot_sets.items():
         where = 'boot_sets.%s' % key
-        if not NAME.match(key):
-            errors.append('%s: a boot set name uses letters, digits, ., - and _.' % where)
+        if bos_name_error('boot set name', key):
+            errors.append('%s: %s' % (where, bos_name_error('boot set name', key)))
         if not isinstance(bs, dict):
             errors.append('%s: must be a mapping.' % where)
             continue
@@ -123,23 +136,36 @@ def normalize_boot_sets(boot_sets):
             errors.append('%s: %s required (the image manifest path and s3).' % (where, ' and '.join(missing)))
         if not any(bs.get(s) for s in SELECTORS):
             errors.append('%s: give a non-empty node_list, node_roles_groups or node_groups.' % where)
-        if 'arch' in bs:
-            if bs['arch'] not in ARCH:
-                errors.append('%s: arch %r is not one of X86, ARM, Other, Unknown (or x86_64, aarch64).'
-                              % (where, bs['arch']))
-            else:
-                bs['arch'] = ARCH[bs['arch']]
+        bs['arch'] = bs.get('arch', 'X86')
+        if bs['arch'] not in ARCH:
+            errors.append('%s: arch %r is not one of X86, ARM, Other, Unknown (or x86_64, aarch64).'
+                          % (where, bs['arch']))
+        else:
+            bs['arch'] = ARCH[bs['arch']]
         if bs.get('name') not in (None, key):
-            errors.append('%s: name must equal the key %s.' % (where, key))
-        bs.pop('name', None)  # BOS strips it; it is the key
+            errors.append("%s: BOS would reject it: boot_sets key (%s) does not match 'name' field of "
+                          "corresponding boot set (%s). Drop name or make it the key." % (where, key, bs['name']))
+        bs.pop('name', None)  # BOS does not store it; it is the key
+        if not (bs.get('cfs') or {}).get('configuration'):
+            bs.pop('cfs', None)  # BOS drops an empty cfs
+        if bs.get('node_list'):
+            error = node_xname_error(bs['node_list'])
+            if error:
+                errors.append('%s.node_list: %s BOS boots nodes by xname (a NID is only warned about, and '
+                              'matches no node).' % (where, error))
+            bs['node_list'] = canonical_xnames(bs['node_list'])[0]
         out[key] = bs
     return out, errors
 
 
 def same_template(desired, current):
-    """Exactly the same boot sets (ignoring a stored boot-set name), other given fields equal."""
+    """Exactly the boot sets BOS stored (ignoring a stored boot-set name), other given fields equal.
+
+    A template stored without enable_cfs has it true for BOS (bos src/bos/operators/session_setup.py).
+    """
     have = dict((k, dict((f, v) for f, v in bs.items() if f != 'name'))
                 for k, bs in (current.get('boot_sets') or {}).items())
+    current = dict(current, enable_cfs=current.get('enable_cfs', True))
     return have == desired['boot_sets'] and is_subset(dict((k, v) for k, v in desired.items()
                                                            if k != 'boot_sets'), current)
 
@@ -156,9 +182,8 @@ def main():
         required_if=[('state', 'present', ['boot_sets'])],
         supports_check_mode=True)
     p = module.params
-    if not NAME.match(p['name']) or len(p['name']) > 127:
-        module.fail_json(msg='Invalid template name %r: use 1 to 127 letters, digits, ., - and _, starting '
-                             'and ending with a letter or digit.' % p['name'])
+    if bos_name_error('template name', p['name']):
+        module.fail_json(msg=bos_name_error('template name', p['name']))
     desired = None
     if p['state'] == 'present':
         boot_sets, errors = normalize_boot_sets(p['boot_sets'])

@@ -113,6 +113,7 @@ import re
 
 from ansible_collections.cray.csm.plugins.module_utils.client import CFS, CsmApiError, quote_id
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none
+from ansible_collections.cray.csm.plugins.module_utils.names import cfs_configuration_name_error
 
 READ_ONLY = ('name', 'last_updated')
 COMMIT = re.compile(r'^[a-f0-9]{40}$')
@@ -169,8 +170,8 @@ def main():
         required_if=[('state', 'present', ['layers'])],
         supports_check_mode=True)
     p = module.params
-    if not 1 <= len(p['name']) <= 60:
-        module.fail_json(msg='name must be 1 to 60 characters; %r has %d.' % (p['name'], len(p['name'])))
+    if cfs_configuration_name_error(p['name']):
+        module.fail_json(msg=cfs_configuration_name_error(p['name']))
     desired = None
     if p['state'] == 'present':
         layers = [drop_none(layer) for layer in p['layers']]

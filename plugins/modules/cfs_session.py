@@ -34,7 +34,7 @@ options:
     type: str
     required: true
   configuration_name:
-    description: The CFS configuration to apply. Required to create a session.
+    description: The CFS configuration to apply, 1 to 60 characters. Required to create a session.
     type: str
   target_definition:
     description: C(image) customizes IMS images; C(dynamic) configures booted nodes.
@@ -45,6 +45,9 @@ options:
     description:
       - Inventory groups. For O(target_definition=image) the members are IMS image ids, and the group name is
         the Ansible group the playbook targets (C(ims_computes.yml) targets C(Application) or C(Compute)).
+      - Checked before any request as CFS checks them, and a failure names CFS's rule. They are required, with
+        members, for C(image) and C(spec), and not allowed for C(dynamic) and C(repo); C(image) members must be
+        UUIDs.
     type: list
     elements: dict
     suboptions:
@@ -140,6 +143,7 @@ import re
 
 from ansible_collections.cray.csm.plugins.module_utils.client import CFS, IMS, CsmApiError, CsmError, CsmTimeout, quote_id
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none, wait_for, wait_spec
+from ansible_collections.cray.csm.plugins.module_utils.names import cfs_configuration_name_error, image_id_error
 
 NAME = re.compile(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')
 
@@ -149,6 +153,26 @@ def name_error(name):
         fixed = re.sub(r'[^-a-z0-9.]', '-', name.lower()).strip('-.')[:45].strip('-.')
         return ('Invalid CFS session name %r: CFS v3 takes 1 to 45 lowercase letters, digits, - and ., '
                 'starting and ending with a letter or digit (no _). Try %r.' % (name, fixed))
+    return None
+
+
+def target_error(p):
+    """What CFS refuses in a target (config-framework-service controllers/sessions.py
+    _validate_session_target), or None."""
+    groups = p['target_groups'] or []
+    if p['target_definition'] in ('dynamic', 'repo'):
+        return ("target_groups: CFS refuses groups with target_definition %s ('%s' target definitions must not "
+                "contain groups specifications)." % (p['target_definition'], p['target_definition'])
+                if groups else None)
+    if not groups or any(not g['members'] for g in groups):
+        return ('target_definition %s needs target_groups with members (CFS: at least one target group, and '
+                'group member lists must not be empty).' % p['target_definition'])
+    if p['target_definition'] == 'image':
+        for g in groups:
+            error = image_id_error(g['members'], 'target_groups %s (CFS takes only IMS image ids as members of '
+                                                 'an image target)' % g['name'])
+            if error:
+                return error
     return None
 
 
@@ -219,9 +243,8 @@ def main():
         supports_check_mode=True)
     p = module.params
     error = name_error(p['name'])
-    if p['state'] == 'present' and not error and p['target_definition'] == 'image':
-        if not p['target_groups'] or any(not g['members'] for g in p['target_groups']):
-            error = 'target_definition image needs target_groups whose members are IMS image ids.'
+    if p['state'] == 'present' and not error:
+        error = cfs_configuration_name_error(p['configuration_name']) or target_error(p)
     if p['image_map'] and p['target_definition'] != 'image':
         error = 'image_map is only used with target_definition image.'
     if error:
@@ -229,7 +252,7 @@ def main():
     path = '%s/sessions/%s' % (CFS, quote_id(p['name']))
     client = module.client
     with module.api_errors():
-        before = client.get(path, missing_ok=True)
+        before = client.get(path, missing_ok=True, expect=dict)
         if p['state'] == 'absent':
             if before is not None and not module.check_mode:
                 client.delete(path, missing_ok=True)
@@ -238,11 +261,12 @@ def main():
         body = request_body(p)
         if before is None and not module.check_mode:
             try:
-                session = client.post('%s/sessions' % CFS, body)
+                session = client.post('%s/sessions' % CFS, body, expect=dict)
+                module.wrote(session=session)
             except CsmApiError as e:
                 if e.status != 409:  # 409: created meanwhile by someone else; compare it below
                     raise
-                before = client.get(path)
+                before = client.get(path, expect=dict)
         if before is not None:
             diff = differences(body, before)
             if diff:
@@ -254,7 +278,7 @@ def main():
             session = body
         if p['wait'] and not (module.check_mode and before is None):
             try:
-                session = wait_for(lambda: client.get(path),
+                session = wait_for(lambda: client.get(path, expect=dict),
                                    lambda s: s['status']['session']['status'] == 'complete',
                                    p['wait_timeout'], p['poll_interval'], 'CFS session %s' % p['name'],
                                    describe=lambda s: progress(module, s), report=module.report_progress)

@@ -23,7 +23,9 @@ seealso:
     description: Boot nodes from an image.
 options:
   id:
-    description: IMS image id. An id that IMS does not know gives empty RV(images) and a null RV(image).
+    description:
+      - IMS image id, a UUID (a value that is not one fails before any request).
+      - An id that IMS does not know gives empty RV(images) and a null RV(image).
     type: str
   name:
     description: Image name. IMS allows several images with one name; all are returned, oldest first.
@@ -92,6 +94,7 @@ images:
 
 from ansible_collections.cray.csm.plugins.module_utils.client import IMS, quote_id
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
+from ansible_collections.cray.csm.plugins.module_utils.names import image_id_error
 
 
 def main():
@@ -100,12 +103,14 @@ def main():
         mutually_exclusive=[('id', 'name')], required_one_of=[('id', 'name')],
         supports_check_mode=True)
     image_id, name = module.params['id'], module.params['name']
+    if image_id is not None and image_id_error([image_id]):
+        module.fail_json(msg=image_id_error([image_id]))
     with module.api_errors():
         if image_id:
-            found = module.client.get('%s/images/%s' % (IMS, quote_id(image_id)), missing_ok=True)
+            found = module.client.get('%s/images/%s' % (IMS, quote_id(image_id)), missing_ok=True, expect=dict)
             images = [found] if found else []
         else:
-            images = [i for i in module.client.get('%s/images' % IMS) or [] if i.get('name') == name]
+            images = [i for i in module.client.get('%s/images' % IMS, expect=list) if i.get('name') == name]
     images.sort(key=lambda i: i.get('created') or '')
     module.exit_json(changed=False, images=images, image=images[0] if len(images) == 1 else None)
 

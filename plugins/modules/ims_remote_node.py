@@ -32,6 +32,8 @@ options:
   xname:
     description:
       - Node xname, for example C(x3000c0s19b4n0). IMS uses it as the SSH host name of the node.
+      - Taken in any case and zero padding and sent canonical (lower case, no leading zeros, as HSM stores it),
+        because IMS stores the name as given and CSM's DNS knows only the canonical form.
     type: str
     required: true
   state:
@@ -146,7 +148,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.cray.csm.plugins.module_utils import preflight as pf
 from ansible_collections.cray.csm.plugins.module_utils.client import IMS, CsmApiError, CsmTimeout, quote_id
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, wait_for, wait_spec
-from ansible_collections.cray.csm.plugins.module_utils.xname import node_xname_error
+from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xname, node_xname_error
 
 STATUS_FIELDS = ('xname', 'sshStatus', 'nodeArch', 'podmanStatus', 'numCurrentJobs', 'ableToRunJobs')
 
@@ -171,8 +173,9 @@ def progress(status):
 
 def wait_ready(module, xname):
     """IMS status once ableToRunJobs, or None when this IMS has no status endpoint."""
+    path = IMS + '/remote-build-nodes/status/' + quote_id(xname)
     try:
-        return wait_for(lambda: module.client.get(IMS + '/remote-build-nodes/status/' + quote_id(xname)),
+        return wait_for(lambda: module.client.get(path, expect=dict),
                         lambda s: bool(s and s.get('ableToRunJobs')), module.params['wait_timeout'],
                         module.params['poll_interval'], 'IMS to report %s ableToRunJobs' % xname,
                         describe=progress, report=module.report_progress)
@@ -201,10 +204,11 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    xname = p['xname']
-    error = node_xname_error([xname])
+    error = node_xname_error([p['xname']])
     if error:
         module.fail_json(msg=error)
+    # IMS stores the name as given and SSHes to it; CSM's DNS knows only the canonical form (as HSM stores it)
+    xname = canonical_xname(p['xname'])
     if p['preflight'] and p['state'] == 'present':
         try:
             pf.load_paramiko()
@@ -217,16 +221,18 @@ def main():
     with module.api_errors():
         if p['state'] == 'absent':
             if module.check_mode:
-                before = client.get(path, missing_ok=True)
+                before = client.get(path, missing_ok=True, expect=dict)
             else:
                 before = {'xname': xname} if client.delete(path, missing_ok=True) else None
             module.exit_with(before is not None, before, None, 'node', status=None, preflight=None)
 
-        before = client.get(path, missing_ok=True)
+        before = client.get(path, missing_ok=True, expect=dict)
         # Checked before it is registered; a registered node IMS checks itself (its status, below).
         checked = run_preflight(module, xname) if p['preflight'] and before is None else None
         after = before or ({'xname': xname} if module.check_mode else client.post(
-            IMS + '/remote-build-nodes', {'xname': xname}))
+            IMS + '/remote-build-nodes', {'xname': xname}, expect=dict))
+        if before is None and not module.check_mode:
+            module.wrote(node=after)
         status = None
         # a node registered only in check mode has no IMS status to read
         if p['wait'] and not (module.check_mode and before is None):

@@ -75,7 +75,7 @@ status_available:
 
 from ansible_collections.cray.csm.plugins.module_utils.client import IMS, CsmApiError, quote_id
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
-from ansible_collections.cray.csm.plugins.module_utils.xname import node_xname_error
+from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xname, node_xname_error
 
 BASE = IMS + '/remote-build-nodes'
 
@@ -86,19 +86,21 @@ def main():
     xname = module.params['xname']
     if xname is not None and node_xname_error([xname]):
         module.fail_json(msg=node_xname_error([xname]))
+    if xname is not None:
+        xname = canonical_xname(xname)  # as ims_remote_node registers it
     available = None
     with module.api_errors():
         if xname:
-            node = module.client.get(BASE + '/' + quote_id(xname), missing_ok=True)
+            node = module.client.get(BASE + '/' + quote_id(xname), missing_ok=True, expect=dict)
             nodes = [node] if node else []
         else:
-            nodes = sorted(module.client.get(BASE) or [], key=lambda n: n.get('xname', ''))
+            nodes = sorted(module.client.get(BASE, expect=list), key=lambda n: n.get('xname', ''))
         if module.params['status'] and nodes:
             try:
                 if xname:
-                    statuses = [module.client.get(BASE + '/status/' + quote_id(xname))]
+                    statuses = [module.client.get(BASE + '/status/' + quote_id(xname), expect=dict)]
                 else:
-                    statuses = module.client.get(BASE + '/status') or []
+                    statuses = module.client.get(BASE + '/status', expect=list)
                 available = True
             except CsmApiError as e:
                 if not e.not_found:

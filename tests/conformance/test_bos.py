@@ -30,13 +30,57 @@ def test_template_crud(api):
     for m, b in (('GET', None), ('DELETE', None), ('PATCH', {'description': 'd'})):
         r = api.call(m, P + '/sessiontemplates/remote-ims', b)
         assert r.status_code == 404
+        assert r.json()['detail'] == "Session template 'remote-ims' does not exist"
 
 
-def test_enable_cfs_defaults_false(api):
-    """QUIRKS.md Q-BOS-2."""
+def test_enable_cfs_absent_means_true(api, csm_sim):
+    """QUIRKS.md Q-BOS-2: stored without the key; the operator reads it as true."""
+    csm_sim.config(bos_session_seconds=0.5)
+    api.call('PUT', '/apis/cfs/v3/configurations/remote-ims-node', {'layers': [
+        {'clone_url': 'https://api-gw-service-nmn.local/vcs/cray/csm-config-management.git',
+         'commit': 'a' * 40, 'playbook': 'ims_computes.yml'}]})
     t = template()
     del t['enable_cfs']
-    assert api.call('PUT', P + '/sessiontemplates/t', t).json()['enable_cfs'] is False
+    stored = api.call('PUT', P + '/sessiontemplates/t', t).json()
+    assert 'enable_cfs' not in stored
+    sid = api.call('POST', P + '/sessions', {'operation': 'boot', 'template_name': 't'}).json()['name']
+    wait(api, sid)
+    assert api.call('GET', '/apis/cfs/v3/components/' + X).json()['desired_config'] == 'remote-ims-node'
+
+
+def test_template_sanitised_as_bos_stores_it(api):
+    """QUIRKS.md Q-BOS-5: name dropped, arch X86 by default, empty cfs removed, node_list canonical."""
+    t = template(nodes=('X3000C0S19B04N0', 'x03000c00s19b4n00'))
+    bs = t['boot_sets']['compute']
+    del bs['arch']
+    bs.update(name='compute', cfs={'configuration': ''})
+    t['cfs'] = {}
+    r = api.call('PUT', P + '/sessiontemplates/t', t)
+    assert r.status_code == 200
+    stored = r.json()['boot_sets']['compute']
+    assert stored['node_list'] == [X, X] and stored['arch'] == 'X86'
+    assert 'name' not in stored and 'cfs' not in stored and 'cfs' not in r.json()
+    assert api.call('GET', P + '/sessiontemplates/t').json() == r.json()
+    # PATCH merges, then sanitises the same way
+    patch = dict((k, bs[k]) for k in ('path', 'type'))
+    r = api.call('PATCH', P + '/sessiontemplates/t',
+                 {'boot_sets': {'compute': dict(patch, node_list=['X3000C0S19B4N0'])}})
+    assert r.status_code == 200 and r.json()['boot_sets']['compute']['node_list'] == [X]
+    r = api.call('PATCH', P + '/sessiontemplates/t', {'boot_sets': {'compute': dict(patch, name='other')}})
+    assert r.status_code == 400 and r.json()['detail'].startswith('The session template could not be patched: ')
+
+
+def test_template_nids(api, csm_sim):
+    """NIDs in node_list only warn unless BOS's reject_nids option is set."""
+    assert api.call('PUT', P + '/sessiontemplates/t', template(nodes=('nid000001',))).status_code == 200
+    csm_sim.config(bos_reject_nids=True)
+    r = api.call('PUT', P + '/sessiontemplates/t', template(nodes=('nid000001',)))
+    assert r.status_code == 400
+    assert r.json()['detail'] == ("The session template could not be created: Boot set compute: "
+                                  "Has NID in 'node_list'")
+
+
+CREATE = 'The session template could not be created: '
 
 
 @pytest.mark.parametrize('mutate,detail,spec_rejects', [
@@ -46,14 +90,18 @@ def test_enable_cfs_defaults_false(api):
     (lambda t: t['boot_sets']['compute'].update(bogus=1),
      "Additional properties are not allowed ('bogus' was unexpected) - 'boot_sets.compute'", True),
     (lambda t: t.update(boot_sets={}), "{} should be non-empty - 'boot_sets'", True),
-    (lambda t: t['boot_sets']['compute'].pop('node_list'), 'No hardware specifier fields', False),
+    (lambda t: t['boot_sets']['compute'].pop('node_list'), CREATE + "Boot set compute: No hardware specifier "
+     "fields (frozenset({'node_list', 'node_roles_groups', 'node_groups'}))", False),
+    (lambda t: t['boot_sets']['compute'].update(name='other'), CREATE + "boot_sets key (compute) does not match "
+     "'name' field of corresponding boot set (other)", False),
     # the spec's NodeList has minItems 1, so an empty list already fails schema validation
     (lambda t: t['boot_sets']['compute'].update(node_list=[]), "[] should be non-empty", True),
     (lambda t: t['boot_sets']['compute'].update(arch='ARM'),
-     "BootSetArchMismatch: Boot set arch 'ARM' means IMS image arch should be 'aarch64', but actual "
-     "IMS image arch is 'x86_64'", False),
+     CREATE + "bos.server.controllers.v2.boot_set.exceptions.BootSetArchMismatch: Boot set arch 'ARM' means "
+     "IMS image arch should be 'aarch64', but actual IMS image arch is 'x86_64'", False),
 ])
 def test_template_errors(api, mutate, detail, spec_rejects):
+    """QUIRKS.md Q-BOS-3, Q-BOS-5: BOS's own checks after the schema's."""
     t = template()
     mutate(t)
     r = api.call('PUT', P + '/sessiontemplates/bad', t, request_valid=not spec_rejects)

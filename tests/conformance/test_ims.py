@@ -133,3 +133,14 @@ def test_images(api):
         assert one.status_code == 200 and one.json() == i
     r = api.call('GET', P + '/images/00000000-0000-0000-0000-000000000000')
     assert r.status_code == 404
+
+
+def test_problem_bodies_have_no_type(api):
+    """QUIRKS.md Q-IMS-8: IMS problems are httpproblem dicts: status, title, detail (+ errors), no `type`."""
+    r = api.call('GET', '/apis/ims/v3/remote-build-nodes/x9c0s0b0n0')
+    assert r.status_code == 404 and r.headers['Content-Type'] == 'application/problem+json'
+    assert r.json() == {'status': 404, 'title': 'Not Found',
+                        'detail': 'Requested resource does not exist. Re-run request with valid ID.'}
+    r = api.call('POST', '/apis/ims/v3/remote-build-nodes', {'xname': 'x1c0s0b0n0', 'bogus': 1}, validate=False)
+    assert r.status_code == 422 and sorted(r.json()) == ['detail', 'errors', 'status', 'title']
+    assert r.json()['title'] == 'Unprocessable Entity' and r.json()['errors'] == {'bogus': ['Unknown field.']}

@@ -76,3 +76,27 @@ def test_unreachable_gateway_fails_clearly(run_tasks, csm_sim):
     res = run_tasks([lock()], defaults={'api_gateway': 'http://127.0.0.1:%d' % port, 'retries': 1})
     r = res[0].result
     assert r['failed'] is True and 'cannot reach the CSM API gateway' in r['msg']
+
+
+def test_2xx_that_is_not_the_promised_json_fails_and_is_never_data(run_tasks, csm_sim):
+    """A proxy's login page, an empty body, JSON of the wrong shape: errors naming URL, status, type."""
+    csm_sim.fault(method='GET', path='/remote-build-nodes/' + X + '$', status=200,
+                  body='<html><body>Sign in</body></html>', content_type='text/html', times=1)
+    csm_sim.fault(method='POST', path='/remote-build-nodes$', status=201, body='', content_type='application/json',
+                  times=1)
+    csm_sim.fault(method='GET', path='/sessiontemplates/t$', status=200, body='[]',
+                  content_type='application/json', times=1)
+    res = run_tasks([node(), node(),
+                     {'cray.csm.bos_sessiontemplate': {'name': 't', 'boot_sets': {'compute': {
+                         'path': 's3://boot-images/i/manifest.json', 'type': 's3', 'node_list': [X]}}}}])
+    html, empty, shape = (r.result for r in res)
+    assert html['failed'] is True and html['changed'] is False
+    assert ('GET %s%s/%s answered HTTP 200 with Content-Type text/html: a body of 33 bytes that is not JSON'
+            % (csm_sim.url, NODES, X)) in html['msg']
+    assert [m for m, _unused in res[0].requests()] == ['GET']  # nothing was registered on a login page
+    # the POST went through (201) but its answer is no record: the task failed after a write
+    assert empty['failed'] is True and empty['changed'] is True
+    assert 'answered HTTP 201 with Content-Type application/json: an empty body where a JSON object is due' \
+        in empty['msg']
+    assert shape['failed'] is True and 'JSON of the wrong shape (list where a JSON object is due)' in shape['msg']
+    assert [m for m, _unused in res[2].requests()] == ['GET']

@@ -71,6 +71,8 @@ def test_wait_times_out_with_the_ims_reason(run_tasks):
     r = res[0].result
     assert r['failed'] is True
     assert 'Name or service not known' in r['msg'] and r['status']['ableToRunJobs'] is False
+    # the node was registered by this run: the failed wait does not undo that
+    assert r['changed'] is True and r['node'] == {'xname': X}
     # one poll, then one more at the deadline (the poll interval is longer than the timeout)
     assert res[0].requests() == [('GET', BASE + '/' + X), ('POST', BASE)] + [('GET', BASE + '/status/' + X)] * 2
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import cfs
 import hsm
-from core import SpecSchemas, ok, no_content, problem, deepcopy, now_iso, new_id
+from core import SpecSchemas, ok, no_content, problem, deepcopy, naive_iso, new_id
 
 P = '/apis/bos/v2'
 SPEC = 'bos'
@@ -13,7 +13,6 @@ HW_FIELDS = ('node_list', 'node_roles_groups', 'node_groups')
 # problem titles fixed by the BOS spec (ProblemResourceNotFound, ProblemAlreadyExists)
 NOT_FOUND = 'The resource was not found'
 EXISTS = 'The resource to be created already exists'
-ARCH = {'X86': 'x86_64', 'ARM': 'aarch64'}
 
 
 def load(app):
@@ -21,40 +20,144 @@ def load(app):
     app.data['bos_sessions'] = {}
 
 
-def _check_template(app, body):
-    msg = SpecSchemas.get(SPEC).validate('#/components/schemas/V2SessionTemplate', body)
-    if msg:
-        return problem(400, msg)
-    for bs in body['boot_sets'].values():
-        if not any(f in bs for f in HW_FIELDS):
-            return problem(400, 'No hardware specifier fields (%r)' % (HW_FIELDS,))
-        if not any(bs.get(f) for f in HW_FIELDS):
-            return problem(400, 'No non-empty hardware specifier fields (%r)' % (HW_FIELDS,))
-        # boot-set arch against the IMS image named in the manifest path (bos controllers/v2/boot_set/validate.py);
-        # an unknown image or manifest only warns upstream, so it passes here
-        m = re.match(r'^s3://[^/]+/([^/]+)/', bs.get('path', ''))
-        img = app.data['images'].get(m.group(1)) if m else None
-        arch = bs.get('arch', 'X86')
-        if img and arch in ARCH and img.get('arch') != ARCH[arch]:
-            return problem(400, "BootSetArchMismatch: Boot set arch '%s' means IMS image arch should "
-                                "be '%s', but actual IMS image arch is '%s'"
-                           % (arch, ARCH[arch], img.get('arch')))
-    return None
+# BOS's exception class path, as traceback.format_exception_only prints it
+# (bos src/bos/common/utils.py exc_type_msg)
+ARCH_MISMATCH = 'bos.server.controllers.v2.boot_set.exceptions.BootSetArchMismatch'
+# boot-set arch -> the IMS image arch it needs (bos src/bos/server/controllers/v2/boot_set/ims.py)
+EXPECTED_IMS_ARCH = {'ARM': 'aarch64', 'Unknown': 'x86_64', 'X86': 'x86_64'}
+
+
+class BootSetError(Exception):
+    """A fatal boot-set problem (bos boot_set/exceptions.py BootSetError)."""
+
+
+def canonize_xname(xname):
+    """bos src/bos/server/utils.py canonize_xname: lower case, zeros stripped in node xnames only."""
+    return re.sub(r'x0*(\d+)c0*(\d+)s0*(\d+)b0*(\d+)n0*(\d+)', r'x\1c\2s\3b\4n\5', xname.lower())
+
+
+def remove_empty_cfs_field(data):
+    """bos src/bos/common/types/templates.py: `cfs: {}` or `cfs: {configuration: ""}` is dropped."""
+    if 'cfs' in data and not (data['cfs'] and data['cfs'].get('configuration')):
+        del data['cfs']
+
+
+def _hw_fields_message(prefix):
+    # BOS formats a frozenset, whose order varies per process; the simulator fixes one order
+    return "%s hardware specifier fields (frozenset({%s}))" % (
+        prefix, ', '.join(repr(f) for f in HW_FIELDS))
+
+
+def verify_nonempty_hw_specifier_field(bs):
+    """bos boot_set/validate.py verify_nonempty_hw_specifier_field."""
+    if not any(f in bs for f in HW_FIELDS):
+        raise BootSetError(_hw_fields_message('No'))
+    if not any(bs.get(f) for f in HW_FIELDS):
+        raise BootSetError(_hw_fields_message('No non-empty'))
+
+
+def validate_ims_boot_image(app, bs):
+    """bos boot_set/ims.py: the boot-set arch must fit the IMS image named by the manifest path.
+
+    A path outside the IMS convention, an unknown image (ims_images_must_exist off, the default)
+    and arch Other only warn upstream, so they pass here.
+    """
+    m = re.match(r'^s3://[^/]*/([^/]+)/.+', bs['path'])
+    img = app.data['images'].get(m.group(1)) if m else None
+    if img is None:
+        if m and app.config.get('bos_ims_images_must_exist'):
+            raise BootSetError('IMS image %s not found' % m.group(1))
+        return
+    arch = bs.get('arch', 'X86')
+    if arch == 'Other':
+        return
+    actual = img.get('arch') or 'x86_64'
+    if EXPECTED_IMS_ARCH[arch] != actual:
+        raise BootSetError("%s: Boot set arch '%s' means IMS image arch should be '%s', but actual IMS "
+                           "image arch is '%s'\n" % (ARCH_MISMATCH, arch, EXPECTED_IMS_ARCH[arch], actual))
+
+
+def validate_sanitize_boot_set(app, bs_name, bs):
+    """bos boot_set/sanitize.py validate_sanitize_boot_set: checks and rewrites bs in place."""
+    if 'name' not in bs:
+        bs['name'] = bs_name
+    elif bs['name'] != bs_name:
+        raise BootSetError("boot_sets key (%s) does not match 'name' field of corresponding boot set (%s)"
+                           % (bs_name, bs['name']))
+    bs.setdefault('arch', 'X86')
+    remove_empty_cfs_field(bs)
+    # boot artifacts in S3 are only warned about upstream; the simulator has no S3
+    validate_ims_boot_image(app, bs)
+    try:
+        verify_nonempty_hw_specifier_field(bs)
+    except BootSetError as err:
+        raise BootSetError('Boot set %s: %s' % (bs_name, err)) from err
+    if 'node_list' not in bs:
+        return
+    if app.config.get('bos_reject_nids') and any(n[:3] == 'nid' for n in bs['node_list']):
+        raise BootSetError("Boot set %s: Has NID in 'node_list'" % bs_name)
+    bs['node_list'] = [canonize_xname(n) for n in bs['node_list']]
+
+
+def validate_sanitize_session_template(app, name, data):
+    """bos src/bos/server/controllers/v2/sessiontemplates.py validate_sanitize_session_template."""
+    boot_sets = data.get('boot_sets')
+    if boot_sets is None:
+        raise BootSetError("Missing required 'boot_sets' field")
+    if not isinstance(boot_sets, dict):
+        raise BootSetError("'boot_sets' field has invalid type")
+    if not boot_sets:
+        raise BootSetError('Session templates must contain at least one boot set')
+    for bs_name, bs in boot_sets.items():
+        validate_sanitize_boot_set(app, bs_name, bs)
+    data['name'] = name
+    remove_empty_cfs_field(data)
+    # BOS then validates the result against V2SessionTemplate; the request already was
+    for bs in boot_sets.values():
+        del bs['name']  # BOS does not store boot-set names
+
+
+def _store_template(app, name, data, verb):
+    """Sanitise and store data, or the 400 BOS answers (`could not be created` / `patched`)."""
+    try:
+        validate_sanitize_session_template(app, name, data)
+    except BootSetError as err:
+        return problem(400, 'The session template could not be %s: %s' % (verb, err))
+    data['tenant'] = None
+    with app.lock:
+        app.data['bos_templates'][name] = data
+    return ok(data)
+
+
+def update_template_record(record, patch):
+    """bos src/bos/common/types/templates.py update_template_record: cfs and boot sets merge."""
+    patch = deepcopy(patch)
+    if 'cfs' in patch:
+        record.setdefault('cfs', {}).update(patch.pop('cfs'))
+    for bs_name, bs in (patch.pop('boot_sets', None) or {}).items():
+        old = record.setdefault('boot_sets', {}).setdefault(bs_name, {})
+        if 'cfs' in bs:
+            old.setdefault('cfs', {}).update(bs.pop('cfs'))
+        old.update(bs)
+    record.update(patch)
 
 
 def _limit_ok(limit, xname):
-    """BOS limit: comma list; '&' AND, '!' NOT, '*' all."""
-    if not limit or limit == '*':
+    """BOS limit: comma list, terms matched exactly; '&' AND, '!' NOT, '*' or 'all' every node
+    (bos src/bos/operators/session_setup.py _apply_limit)."""
+    if not limit:
         return True
     result = False
     for term in limit.split(','):
-        term = term.strip()
-        if term.startswith('&'):
-            result = result and (term[1:] in (xname, '*'))
-        elif term.startswith('!'):
-            result = result and term[1:] != xname
+        op = term[:1] if term[:1] in ('&', '!') else ''
+        name = term[len(op):]
+        hit = name in (xname, '*', 'all')
+        if op == '&':
+            result = result and hit
+        elif op == '!':
+            result = result and not hit
         else:
-            result = result or term in (xname, '*')
+            result = result or hit
     return result
 
 
@@ -100,7 +203,7 @@ def _start(app, s):
     s['failed'] = {}
     d['status']['status'] = 'running'
     if not targets:
-        d['status'].update(status='complete', end_time=now_iso(),
+        d['status'].update(status='complete', end_time=naive_iso(),
                            error='No nodes were found to act upon.')
 
 
@@ -118,9 +221,10 @@ def _finish(app, s):
             continue
         hsm.set_state(app, x, 'Off' if d['operation'] == 'shutdown' else 'Ready')
         cfg = (bs.get('cfs') or {}).get('configuration') or (tpl.get('cfs') or {}).get('configuration')
-        if d['operation'] != 'shutdown' and tpl.get('enable_cfs') and cfg:
+        # a template stored without enable_cfs means true (bos src/bos/operators/session_setup.py)
+        if d['operation'] != 'shutdown' and tpl.get('enable_cfs', True) and cfg:
             cfs.set_desired(app, x, cfg)
-    d['status'].update(status='complete', end_time=now_iso())
+    d['status'].update(status='complete', end_time=naive_iso())
 
 
 def _ext_status(s):
@@ -140,15 +244,22 @@ def _ext_status(s):
             'error_summary': dict((k, {'count': len(v), 'list': ','.join(v)})
                                   for k, v in failed.items()),
             'timing': {'start_time': start, 'end_time': end,
-                       'duration': str(timedelta(seconds=int(s.get('dur', 0)))) if end else None}}
+                       # end - start, or now - start while it runs: never null
+                       # (bos src/bos/server/controllers/v2/session_status.py duration)
+                       'duration': str(timedelta(seconds=int(s.get('dur', 0)))) if end
+                       else str(timedelta(seconds=time.time() - s['t0']))}}
 
 
 def register(app):
     app.loaders.append(load)
     app.tickers.append(tick)
 
+    def session_404(sid):
+        return problem(404, "Session '%s' does not exist" % sid, title=NOT_FOUND)
+
     def tpl_404(name):
-        return problem(404, 'Sessiontemplate %s could not be found' % name, title=NOT_FOUND)
+        # bos src/bos/server/controllers/utils.py _404_resource_not_found
+        return problem(404, "Session template '%s' does not exist" % name, title=NOT_FOUND)
 
     @app.route('GET', P + '/sessiontemplates')
     def list_templates(app, req):
@@ -168,17 +279,11 @@ def register(app):
             body = req.json()
         except ValueError:
             return problem(400, 'Request body is not valid JSON')
-        err = _check_template(app, body)
-        if err:
-            return err
-        data = deepcopy(body)
-        data['name'] = name
-        data['tenant'] = None
-        # QUIRK: enable_cfs comes back false when not sent (spec default: true); seen running bos 889a207
-        data.setdefault('enable_cfs', False)
-        with app.lock:
-            app.data['bos_templates'][name] = data
-        return ok(data)
+        # connexion validates the request against the spec first (bos src/bos/server/__main__.py: connexion strict validation)
+        msg = SpecSchemas.get(SPEC).validate('#/components/schemas/V2SessionTemplate', body)
+        if msg:
+            return problem(400, msg)
+        return _store_template(app, name, deepcopy(body), 'created')
 
     @app.route('PATCH', P + '/sessiontemplates/(?P<name>[^/]+)')
     def patch_template(app, req, name):
@@ -193,14 +298,8 @@ def register(app):
         if msg:
             return problem(400, msg)
         new = deepcopy(t)
-        new.update(body)
-        check = dict((k, v) for k, v in new.items() if k not in ('name', 'tenant', 'links'))
-        err = _check_template(app, check)
-        if err:
-            return err
-        with app.lock:
-            app.data['bos_templates'][name] = new
-        return ok(new)
+        update_template_record(new, body)
+        return _store_template(app, name, new, 'patched')
 
     @app.route('DELETE', P + '/sessiontemplates/(?P<name>[^/]+)')
     def delete_template(app, req, name):
@@ -228,7 +327,7 @@ def register(app):
                     'template_name': body['template_name'], 'limit': body.get('limit', ''),
                     'stage': body.get('stage', False), 'components': '',
                     'include_disabled': body.get('include_disabled', False),
-                    'status': {'start_time': now_iso(), 'end_time': None, 'status': 'pending',
+                    'status': {'start_time': naive_iso(), 'end_time': None, 'status': 'pending',
                                'error': None}}
             app.data['bos_sessions'][name] = {'t0': time.time(), 'data': data,
                                               'dur': float(app.config['bos_session_seconds'])}
@@ -246,19 +345,19 @@ def register(app):
     def session_status(app, req, sid):
         s = app.data['bos_sessions'].get(sid)
         if s is None:
-            return problem(404, 'Session %s could not be found' % sid, title=NOT_FOUND)
+            return session_404(sid)
         return ok(_ext_status(s))
 
     @app.route('GET', P + '/sessions/(?P<sid>[^/]+)')
     def get_session(app, req, sid):
         s = app.data['bos_sessions'].get(sid)
         if s is None:
-            return problem(404, 'Session %s could not be found' % sid, title=NOT_FOUND)
+            return session_404(sid)
         return ok(s['data'])
 
     @app.route('DELETE', P + '/sessions/(?P<sid>[^/]+)')
     def delete_session(app, req, sid):
         with app.lock:
             if app.data['bos_sessions'].pop(sid, None) is None:
-                return problem(404, 'Session %s could not be found' % sid, title=NOT_FOUND)
+                return session_404(sid)
         return no_content()

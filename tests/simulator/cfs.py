@@ -3,8 +3,9 @@ src/server/cray/cfs/api/controllers/{configurations,sessions}.py)."""
 import re
 import secrets
 import time
+import uuid
 
-from core import SpecSchemas, ok, no_content, problem, deepcopy, now_iso, new_id
+from core import SpecSchemas, ok, no_content, problem, deepcopy, naive_iso, now_iso, new_id
 
 P = '/apis/cfs/v3'
 SPEC = 'cfs'
@@ -71,6 +72,33 @@ def _check_layers(layers):
     return None
 
 
+def _check_target(target):
+    """config-framework-service src/server/cray/cfs/api/controllers/sessions.py _validate_session_target."""
+    definition = target.get('definition', 'dynamic')
+    groups = target.get('groups') or []
+    if definition in ('repo', 'dynamic'):
+        if groups:
+            return problem(400, "'%s' target definitions must not contain groups specifications." % definition)
+        return None
+    if not groups:
+        return problem(400, 'At least one target group must be specified.')
+    if any(g.get('members') == [] for g in groups):
+        return problem(400, 'Group member lists must not be empty.')
+    if any(m == '' for g in groups for m in g['members']):
+        return problem(400, 'Group members must not be blank.')
+    if definition == 'image':
+        bad = []
+        for g in groups:
+            for m in g['members']:
+                try:
+                    uuid.UUID(m, version=4)
+                except ValueError:
+                    bad.append((g['name'], m))
+        if bad:
+            return problem(400, 'The following Image target group member(s) are not valid UUIDs: %s.' % (bad,))
+    return None
+
+
 def _session_view(app, s):
     return deepcopy(s['data'])
 
@@ -93,7 +121,7 @@ def _complete(app, s):
     data = s['data']
     st = data['status']['session']
     st['status'] = 'complete'
-    st['completion_time'] = now_iso()
+    st['completion_time'] = naive_iso()
     name = data['name']
     if any(re.search(rx, name) for rx in app.config.get('cfs_fail_sessions') or []):
         st['succeeded'] = 'false'  # control API: make this session fail
@@ -231,12 +259,10 @@ def register(app):
             if body['configuration_name'] not in app.data['cfs_configurations']:
                 return problem(400, 'No configurations exist named %s' % body['configuration_name'],
                                title='Invalid configuration')
+            err = _check_target(body.get('target') or {})
+            if err:
+                return err
             target = body.get('target') or {}
-            if target.get('definition', 'dynamic') == 'image':
-                if not target.get('groups'):
-                    return problem(400, 'At least one target group must be specified.')
-                if any(not g.get('members') for g in target['groups']):
-                    return problem(400, 'Group member lists must not be empty.')
             data = {
                 'name': name,
                 'configuration': {'name': body['configuration_name'],
@@ -249,10 +275,12 @@ def register(app):
                            'groups': target.get('groups') or [],
                            'image_map': target.get('image_map') or []},
                 'status': {'artifacts': [],
-                           # job, ims_job, completion_time appear once known: the
-                           # spec makes them non-nullable strings
-                           'session': {'start_time': now_iso(), 'status': 'pending',
-                                       'succeeded': 'none'}},
+                           # null until the operator knows them; start_time is
+                           # datetime.now().isoformat(timespec='seconds'), no zone
+                           # (config-framework-service src/server/cray/cfs/api/controllers/sessions.py)
+                           'session': {'start_time': naive_iso(), 'status': 'pending',
+                                       'succeeded': 'none', 'job': None, 'ims_job': None,
+                                       'completion_time': None}},
                 'tags': body.get('tags') or {},
                 'debug_on_failure': body.get('debug_on_failure', False),
                 'logs': 'ara.cmn.local/?label=%s' % name,
@@ -283,15 +311,20 @@ def register(app):
     def get_session(app, req, name):
         s = app.data['cfs_sessions'].get(name)
         if s is None:
-            return problem(404, 'Session not found.', title='Session not found')
+            return session_404(name)
         return ok(_session_view(app, s))
 
     @app.route('DELETE', P + '/sessions/(?P<name>[^/]+)')
     def delete_session(app, req, name):
         with app.lock:
             if app.data['cfs_sessions'].pop(name, None) is None:
-                return problem(404, 'Session not found.', title='Session not found')
+                return session_404(name)
         return no_content()
+
+
+def session_404(name):
+    # config-framework-service src/server/cray/cfs/api/controllers/sessions.py get_session_v3
+    return problem(404, 'Session %s could not be found' % name, title='Session not found.')
 
 
 def set_desired(app, xname, config_name):

@@ -24,6 +24,12 @@ def now_iso():
     return datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
+def naive_iso():
+    """datetime.now().isoformat(timespec='seconds'): the zone-less times of CFS and BOS records
+    (config-framework-service controllers/sessions.py; bos src/bos/common/utils.py get_current_timestamp)."""
+    return datetime.now().isoformat(timespec='seconds')
+
+
 def new_id():
     return str(uuid.uuid4())
 
@@ -53,13 +59,17 @@ def no_content():
     return Response(204, None, content_type=None)
 
 
-def problem(status, detail, title=None, **extra):
-    """RFC 7807 answer, as all five services use (their specs; ims src/server/errors.py)."""
+def problem(status, detail, title=None, problem_type='about:blank', **extra):
+    """RFC 7807 answer, as all five services use (their specs; ims src/server/errors.py).
+
+    problem_type=None leaves `type` out, as IMS does (httpproblem.problem() sets only what it is given).
+    """
     titles = {400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
               405: 'Method Not Allowed', 409: 'Conflict', 415: 'Unsupported Media Type',
               422: 'Unprocessable Entity', 500: 'Internal Server Error', 503: 'Service Unavailable'}
-    body = {'type': 'about:blank', 'title': title or titles.get(status, 'Error'),
-            'status': status, 'detail': detail}
+    body = {'title': title or titles.get(status, 'Error'), 'status': status, 'detail': detail}
+    if problem_type:
+        body['type'] = problem_type
     body.update(extra)
     return Response(status, body, content_type='application/problem+json')
 
@@ -197,6 +207,9 @@ class App(object):
                 'cfs_fail_sessions': [],
                 'bos_fail_sessions': [],
                 'ssh_timeout': 5.0,
+                # BOS options reject_nids and ims_images_must_exist (bos src/bos/common/options.py)
+                'bos_reject_nids': False,
+                'bos_ims_images_must_exist': False,
             }
             self.config.update(self.seed.get('config') or {})
             if self.cli_csm_version:
@@ -279,6 +292,12 @@ class Handler(BaseHTTPRequestHandler):
                 if fault.get('drop'):
                     self.close_connection = True
                     return
+                if 'body' in fault:
+                    # a raw answer (e.g. a proxy's HTML login page with 200): status, body, content_type
+                    resp = Response(int(fault.get('status') or 200), fault['body'],
+                                    content_type=fault.get('content_type'))
+                    entry['status'] = resp.status
+                    return self._send(resp)
                 if fault.get('status'):
                     headers = {}
                     if fault.get('retry_after') is not None:

@@ -30,7 +30,8 @@ import sls  # noqa: E402
 from core import App, make_server, no_content, ok, problem  # noqa: E402
 
 CONFIG_KEYS = ('csm_version', 'token_ttl', 'cfs_session_seconds', 'bos_session_seconds',
-               'cfs_fail_sessions', 'bos_fail_sessions', 'ssh_timeout')
+               'cfs_fail_sessions', 'bos_fail_sessions', 'ssh_timeout', 'bos_reject_nids',
+               'bos_ims_images_must_exist')
 
 
 def ims_keys():

@@ -3,10 +3,20 @@ src/server/models/remote_build_nodes.py) and images (src/server/v3/resources/ima
 import io
 import socket
 
-from core import ok, no_content, problem, deepcopy
+from core import ok, no_content, deepcopy
+from core import problem as rfc7807
 
 P = '/apis/ims/v3'
 NOT_FOUND = 'Requested resource does not exist. Re-run request with valid ID.'
+# ims src/server/errors.py generate_data_validation_failure
+INVALID = ('Input data was understood, but failed validation. Re-run request with valid input values for '
+           'the fields indicated in the response.')
+
+
+def problem(status, detail, **extra):
+    """IMS's problem body: status, title (the HTTP reason) and detail, no `type`
+    (ims src/server/errors.py problemify -> httpproblem.problem_http_response)."""
+    return rfc7807(status, detail, problem_type=None, **extra)
 
 
 def load(app):
@@ -109,7 +119,7 @@ def register(app):
             return problem(400, 'No input provided. Determine the specific information that is missing '
                                 'or invalid and then re-run the request with valid information.')
         if not isinstance(body, dict):
-            return problem(422, 'Input data was not valid.', errors={'_schema': ['Invalid input type.']})
+            return problem(422, INVALID, errors={'_schema': ['Invalid input type.']})
         errors = {}
         for k in body:
             if k != 'xname':
@@ -122,7 +132,7 @@ def register(app):
         elif not x:
             errors['xname'] = ['name field must not be blank']
         if errors:
-            return problem(422, 'Input data was not valid.', errors=errors)
+            return problem(422, INVALID, errors=errors)
         # QUIRK: a duplicate POST silently overwrites and answers 201 (ims v3/resources/remote_build_nodes.py post)
         with app.lock:
             nodes(app)[x] = {'xname': x}

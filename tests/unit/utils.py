@@ -95,7 +95,8 @@ class FakeClient(object):
                 return copy.deepcopy(answer)
         raise client_mod.CsmApiError(method, path, 404, 'Not Found', 'no fake route')
 
-    def get(self, path, query=None, missing_ok=False):
+    def get(self, path, query=None, missing_ok=False, expect=None):
+        # expect (the answer's shape) is CsmClient's to check: see test_client_logic.py
         try:
             return self.request('GET', path, query=query)
         except client_mod.CsmApiError as e:
@@ -103,10 +104,10 @@ class FakeClient(object):
                 return None
             raise
 
-    def post(self, path, body=None, safe=False):
+    def post(self, path, body=None, safe=False, expect=None):
         return self.request('POST', path, body=body, safe=safe)
 
-    def put(self, path, body, query=None):
+    def put(self, path, body, query=None, expect=None):
         return self.request('PUT', path, body=body, query=query)
 
     def delete(self, path, missing_ok=False):

@@ -135,6 +135,9 @@ def test_failing_session_and_timeout(csm_play):
     slow = csm_play([boot(name='slow-1', wait_timeout=3)])
     assert slow['b']['failed'] is True and 'Timed out after 3s' in slow['b']['msg']
     assert 'Last status: ' in slow['b']['msg']
+    # both sessions were created by these runs
+    assert failed['b']['changed'] is True and failed['b']['session']['name'] == 'fails-1'
+    assert slow['b']['changed'] is True and slow['b']['session']['name'] == 'slow-1'
 
 
 def test_unknown_template_says_create_it(csm_play):
@@ -147,4 +150,31 @@ def test_bad_session_name_fails_before_any_request(csm_play):
     csm_play.sim.clear_log()
     play = csm_play([boot(name='has space')])
     assert play['b']['failed'] is True and 'Invalid BOS session name' in play['b']['msg']
+    assert [e for e in csm_play.sim.log() if e['path'].startswith('/apis/')] == []
+
+
+def test_template_rerun_as_bos_stores_it(csm_play):
+    """BOS sanitises boot sets (QUIRKS.md Q-BOS-5): such a template is unchanged on a re-run."""
+    bs = boot_set(node_list=['X3000C0S19B04N0', 'x3000c0s19b2n0'], cfs={'configuration': ''})
+    del bs['arch']
+    first = csm_play([template(boot_sets={'compute': bs})])
+    assert first['t']['changed'] is True
+    stored = csm_play.get(TPL)[1]['boot_sets']['compute']
+    assert stored['node_list'] == ['x3000c0s19b4n0', 'x3000c0s19b2n0'] and stored['arch'] == 'X86'
+    csm_play.sim.clear_log()
+    again = csm_play([template(boot_sets={'compute': dict(bs, name='compute')})], diff=True)
+    assert again['t']['changed'] is False and csm_play.writes() == []
+    assert again['t']['diff']['before'] == again['t']['diff']['after']
+    # only a real difference shows
+    etag = csm_play([template(boot_sets={'compute': dict(bs, etag='1' * 32)})], diff=True)['t']
+    before, after = etag['diff']['before']['boot_sets'], etag['diff']['after']['boot_sets']
+    assert [k for k in after['compute'] if after['compute'][k] != before['compute'].get(k)] == ['etag']
+
+
+def test_template_bos_would_reject_fails_before_writing(csm_play):
+    csm_play.sim.clear_log()
+    play = csm_play([template(boot_sets={'compute': boot_set(name='other')})])
+    assert play['t']['failed'] is True
+    assert ("BOS would reject it: boot_sets key (compute) does not match 'name' field of corresponding boot set "
+            "(other)") in play['t']['msg']
     assert [e for e in csm_play.sim.log() if e['path'].startswith('/apis/')] == []

@@ -72,10 +72,17 @@ def test_bad_input_fails_before_any_request(csm_play):
         session('long', name='a' * 46),
         session('no members', target_groups=[{'name': 'Application', 'members': []}]),
         session('map without image', target_definition='dynamic', target_groups=None),
+        session('not an image id', target_groups=[{'name': 'Application', 'members': ['barebones-image']}],
+                image_map=None),
+        session('groups on dynamic', target_definition='dynamic', image_map=None),
     ])
     assert "Try 'build-ims-remote-image-x86-64'" in play['underscore']['msg']
     assert 'no _' in play['upper']['msg'] and 'no _' in play['long']['msg']
-    assert 'members are IMS image ids' in play['no members']['msg']
+    assert 'group member lists must not be empty' in play['no members']['msg']
+    # what CFS refuses (controllers/sessions.py _validate_session_target), refused before any request
+    assert "target_groups Application (CFS takes only IMS image ids as members of an image target): not a UUID: " \
+        "'barebones-image'" in play['not an image id']['msg']
+    assert "'dynamic' target definitions must not contain groups" in play['groups on dynamic']['msg']
     assert 'image_map is only used with target_definition image' in play['map without image']['msg']
     assert all(play[t]['failed'] for t in play.order)
     assert [e for e in csm_play.sim.log() if e['path'].startswith('/apis/')] == []
@@ -87,9 +94,11 @@ def test_failing_session_fails_with_details(csm_play):
     assert play['s']['failed'] is True
     assert 'did not succeed' in play['s']['msg'] and 'succeeded false' in play['s']['msg']
     assert play['s']['session']['status']['session']['status'] == 'complete'
-    # a rerun does not start another session; it reports the same failure
+    assert play['s']['changed'] is True  # this run created the session
+    # a rerun does not start another session; it reports the same failure, and changes nothing
     csm_play.sim.clear_log()
-    assert csm_play([session()])['s']['failed'] is True and posts(csm_play) == []
+    rerun = csm_play([session()])['s']
+    assert rerun['failed'] is True and rerun['changed'] is False and posts(csm_play) == []
 
 
 def test_timeout_fails_with_last_status(csm_play):
@@ -98,6 +107,7 @@ def test_timeout_fails_with_last_status(csm_play):
     assert play['s']['failed'] is True
     assert 'Timed out after 3s' in play['s']['msg']
     assert 'status pending' in play['s']['msg'] or 'status running' in play['s']['msg']
+    assert play['s']['changed'] is True and play['s']['session']['name'] == 'build-ims-remote-image-x86-64'
 
 
 def test_unknown_configuration_fails(csm_play):

@@ -12,12 +12,16 @@ import pytest
 
 from ansible_collections.cray.csm.plugins.module_utils import client as client_mod
 from ansible_collections.cray.csm.plugins.module_utils.client import (
-    CsmApiError, CsmAuthError, CsmClient, CsmConnectionError, _retry_after)
+    CsmApiError, CsmAuthError, CsmClient, CsmConnectionError, CsmResponseError, _retry_after)
 
 
 class Answer(object):
-    def __init__(self, body):
+    """A 2xx answer: body bytes with a Content-Type (JSON unless told)."""
+
+    def __init__(self, body, content_type='application/json', status=200):
         self.body = body
+        self.headers = {'Content-Type': content_type} if content_type else {}
+        self.status = status
 
     def read(self):
         return self.body
@@ -41,7 +45,7 @@ class Server(object):
         outcome = self.outcomes.pop(0)
         if isinstance(outcome, Exception):
             raise outcome
-        return Answer(outcome)
+        return outcome if isinstance(outcome, Answer) else Answer(outcome)
 
 
 def make(**kw):
@@ -165,9 +169,37 @@ def test_tls_failure_names_ca_path(monkeypatch):
 
 def test_query_and_empty_answer(monkeypatch):
     server = Server(monkeypatch, [b''])
-    assert make().get('/p', query={'b': 'x y', 'a': 'true', 'c': None}) is None
+    assert make().get('/p', query={'b': 'x y', 'a': 'true', 'c': None}, expect=None) is None
     assert server.calls[0][1] == 'https://gw/p?a=true&b=x+y'
 
 
 def test_quote_id():
     assert client_mod.quote_id('a/b c') == 'a%2Fb%20c'
+
+
+@pytest.mark.parametrize('answer,expect,problem', [
+    (Answer(b'<html>Sign in</html>', 'text/html; charset=utf-8'), dict, 'a body of 20 bytes that is not JSON'),
+    (Answer(b'', None), dict, 'an empty body where a JSON object is due'),
+    (Answer(b''), client_mod.JSON_ANSWER, 'an empty body where a JSON object or a JSON array is due'),
+    (Answer(b'[]'), dict, 'JSON of the wrong shape (list where a JSON object is due)'),
+    (Answer(b'{"a": 1}'), list, 'JSON of the wrong shape (dict where a JSON array is due)'),
+    (Answer(b'{not json'), dict, 'a body that does not parse as JSON'),
+])
+def test_2xx_that_is_not_the_promised_json_is_an_error(monkeypatch, answer, expect, problem):
+    server = Server(monkeypatch, [answer])
+    with pytest.raises(CsmResponseError) as e:
+        make().get('/apis/ims/v3/images/i', expect=expect)
+    msg = str(e.value)
+    assert msg.startswith('GET https://gw/apis/ims/v3/images/i answered HTTP 200 with Content-Type ')
+    assert problem in msg and (answer.headers.get('Content-Type') or '(none)') in msg
+    assert len(server.calls) == 1  # not retried: the server answered
+    assert e.value.to_dict()['status'] == 200
+
+
+def test_promised_answers_pass(monkeypatch):
+    Server(monkeypatch, [Answer(b'{"a": 1}', 'application/json; charset=utf-8'), Answer(b'', None, 204),
+                         Answer(b'[1]', 'application/problem+json')])
+    client = make()
+    assert client.get('/x', expect=dict) == {'a': 1}
+    assert client.delete('/x') is True
+    assert client.get('/x') == [1]

@@ -61,3 +61,25 @@ def test_check_mode_posts_nothing(monkeypatch, fake_client):
     fake_client.on('GET', '/apis/bos/v2/sessions/s2', api_error(404, 'not found'))
     result = run(monkeypatch, name='s2', _ansible_check_mode=True, wait=True)
     assert result['changed'] is True and fake_client.methods() == [('GET', '/apis/bos/v2/sessions/s2')]
+
+
+def test_limit_xnames_are_sent_canonical(monkeypatch, fake_client):
+    """BOS matches limit terms exactly against HSM's canonical names (bos operators/session_setup.py)."""
+    fake_client.on('POST', '/apis/bos/v2/sessions', session())
+    run(monkeypatch, limit='X3000C0S19B04N0,&Compute,!x3000c0s19b02n0,group_01')
+    assert fake_client.calls[0]['body']['limit'] == 'x3000c0s19b4n0,&Compute,!x3000c0s19b2n0,group_01'
+
+
+def test_failure_after_the_post_reports_changed_and_the_session(monkeypatch, fake_client):
+    """CsmModule.wrote: a task that created the session and then failed changed the system."""
+    fake_client.on('POST', '/apis/bos/v2/sessions', session())
+    fake_client.on('GET', '/apis/bos/v2/sessions/s1/status', api_error(500, 'boom'))
+    result = run(monkeypatch, wait=True)
+    assert result['failed'] is True and result['changed'] is True
+    assert result['session']['name'] == 's1' and 'boom' in result['msg']
+
+
+def test_failure_before_any_write_is_unchanged(monkeypatch, fake_client):
+    fake_client.on('POST', '/apis/bos/v2/sessions', api_error(500, 'boom'))
+    result = run(monkeypatch, wait=True)
+    assert result['failed'] is True and result.get('changed', False) is False

@@ -49,8 +49,26 @@ def test_extra_stored_boot_set_is_a_change(monkeypatch, fake_client):
 def test_missing_template_is_put(monkeypatch, fake_client):
     fake_client.on('GET', PATH, api_error(404, 'not found')).on('PUT', PATH, lambda body: body)
     result = run(monkeypatch, boot_sets=dict(compute=BS), enable_cfs=False)
-    assert result['changed'] is True and fake_client.calls[1]['body'] == dict(boot_sets=dict(compute=BS),
-                                                                              enable_cfs=False)
+    assert result['changed'] is True
+    assert fake_client.calls[1]['body'] == dict(boot_sets=dict(compute=dict(BS, arch='X86')), enable_cfs=False)
+
+
+def test_compared_as_bos_stores_it(monkeypatch, fake_client):
+    """BOS drops the name and an empty cfs, sets arch X86 and canonicalises node_list (bos boot_set/sanitize.py)."""
+    current = stored(arch='X86', node_list=['x3000c0s19b4n0'])
+    del current['enable_cfs']  # BOS reads a missing enable_cfs as true
+    fake_client.on('GET', PATH, current)
+    bs = dict(BS, name='compute', cfs=dict(configuration=''), node_list=['X3000C0S19B04N0'])
+    result = run(monkeypatch, cfs_configuration='remote-ims-node', boot_sets=dict(compute=bs))
+    assert result['changed'] is False and fake_client.methods() == [('GET', PATH)]
+
+
+def test_what_bos_rejects_fails_before_any_call(monkeypatch, fake_client):
+    result = run(monkeypatch, boot_sets=dict(compute=dict(BS, name='other', node_list=['nid000001'])))
+    assert result['failed'] and fake_client.calls == []
+    assert ("BOS would reject it: boot_sets key (compute) does not match 'name' field of corresponding boot set "
+            "(other)") in result['msg']
+    assert "Not a node xname: 'nid000001'" in result['msg']
 
 
 def test_bad_boot_sets_fail_before_any_call(monkeypatch, fake_client):

@@ -56,12 +56,22 @@ def test_new_node_posts_once_and_check_mode_predicts_it(monkeypatch, fake_client
         assert fake_client.calls[1]['body'] == {'xname': X}
 
 
-@pytest.mark.parametrize('bad', ['x3000c0s19b4', 'X3000C0S19B4N0', 'node1', 'x3000c0s19b4n0 ', ''])
+@pytest.mark.parametrize('bad', ['x3000c0s19b4', 'node1', 'x3000c0s19b4n0n1', ''])
 def test_bad_xname_fails_before_any_call(monkeypatch, fake_client, bad):
     result = run(monkeypatch, xname=bad)
     assert result['failed']
     assert 'x3000c0s19b4n0' in result['msg'] and repr(bad) in result['msg']
     assert fake_client.calls == []
+
+
+@pytest.mark.parametrize('given', ['X3000C0S19B4N0', 'x3000c0s19b04n00', ' x3000c0s19b4n0 '])
+def test_xname_is_sent_canonical(monkeypatch, fake_client, given):
+    """IMS stores the name as given and SSHes to it: only the canonical form resolves in CSM."""
+    fake_client.on('GET', ONE, api_error(404, 'not found')).on('POST', BASE, {'xname': X})
+    result = run(monkeypatch, xname=given)
+    assert result['changed'] is True and result['node'] == {'xname': X}
+    assert fake_client.methods() == [('GET', ONE), ('POST', BASE)]
+    assert fake_client.calls[1]['body'] == {'xname': X}
 
 
 def test_absent_deletes_only_the_node(monkeypatch, fake_client):
