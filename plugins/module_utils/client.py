@@ -229,11 +229,7 @@ class CsmClient(object):
                 headers['Authorization'] = 'Bearer %s' % self.token
             delay = None
             try:
-                response = open_url(self.api_gateway + path, data=data, headers=headers,
-                                    method=method, validate_certs=self.validate_certs,
-                                    ca_path=self.ca_path, timeout=self.timeout,
-                                    follow_redirects='safe', use_proxy=True)
-                return _decode(response.read())
+                return _decode(self._send(method, self.api_gateway + path, data, headers))
             except HTTPError as e:
                 error = _api_error(method, path, e)
                 if e.code in RETRY_STATUSES and (repeatable or e.code in NOT_PROCESSED_STATUSES):
@@ -258,6 +254,13 @@ class CsmClient(object):
                 delay = min(30.0, self.backoff * (2 ** attempt)) * random.uniform(0.5, 1.0)
             attempt += 1
             self._sleep(delay)
+
+    def _send(self, method, url, data, headers):
+        """The transport: one HTTP request, its raw answer body; raises HTTPError or URLError."""
+        response = open_url(url, data=data, headers=headers, method=method,
+                            validate_certs=self.validate_certs, ca_path=self.ca_path,
+                            timeout=self.timeout, follow_redirects='safe', use_proxy=True)
+        return response.read()
 
 
 def _decode(raw):
