@@ -7,15 +7,9 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # The connection options every CSM API module shares (plugins/module_utils/module.py).
-    DOCUMENTATION = r'''
-options:
-  api_gateway:
-    description:
-      - Base URL of the CSM API gateway.
-      - Falls back to the environment variable E(CSM_API_GATEWAY).
-    type: str
-    default: https://api-gw-service-nmn.local
+    # The connection options every CSM API module shares (plugins/module_utils/module.py CONNECTION_SPEC).
+    # NO_TOKEN is the same without O(token), for cray.csm.token, which fetches one (CsmModule(uses_token=False)).
+    _TOKEN = r'''
   token:
     description:
       - A CSM (Keycloak) bearer token, used as is.
@@ -24,6 +18,14 @@ options:
       - Falls back to the environment variable E(CSM_TOKEN).
       - When the API rejects it (HTTP 401) and O(client_secret) is set, a new token is fetched once.
     type: str
+'''
+    _OTHERS = r'''
+  api_gateway:
+    description:
+      - Base URL of the CSM API gateway.
+      - Falls back to the environment variable E(CSM_API_GATEWAY).
+    type: str
+    default: https://api-gw-service-nmn.local
   client_id:
     description:
       - Keycloak client used with O(client_secret) to fetch a token (client credentials grant).
@@ -32,7 +34,7 @@ options:
     default: admin-client
   client_secret:
     description:
-      - Secret of O(client_id), used to fetch a token when O(token) is not set or was rejected.
+      - Secret of O(client_id), used to fetch a token when none is given, and a new one when the API rejects it.
       - On CSM it is key C(client-secret) of the Kubernetes Secret C(admin-client-auth) in namespace C(default).
       - Falls back to the environment variable E(CSM_CLIENT_SECRET).
     type: str
@@ -70,3 +72,5 @@ notes:
   - All CSM API modules are in the action group C(cray.csm.csm), so connection options can be set once
     with C(module_defaults) and C(group/cray.csm.csm).
 '''
+    DOCUMENTATION = 'options:' + _TOKEN + _OTHERS
+    NO_TOKEN = 'options:' + _OTHERS

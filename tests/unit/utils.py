@@ -85,8 +85,9 @@ class FakeClient(client_mod.CsmClient):
     per attempt, is appended to `sent`.
     """
 
-    def __init__(self):
-        super(FakeClient, self).__init__(token='unit-test-token', sleep=lambda seconds: None)
+    def __init__(self, **client_args):
+        client_args.setdefault('token', 'unit-test-token')
+        super(FakeClient, self).__init__(sleep=lambda seconds: None, **client_args)
         self.routes = []
         self.calls = []
         self.sent = []
