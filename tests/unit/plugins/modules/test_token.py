@@ -35,5 +35,5 @@ def test_fetches_one_token_with_the_client_secret(monkeypatch, keycloak):
 
 def test_takes_no_token_option(monkeypatch, keycloak):
     result = run_module(token.main, dict(client_secret='s3cret', token='given'), monkeypatch)
-    assert result['failed'] and 'Unsupported parameters' in result['msg'] and 'token' in result['msg']
+    assert result['failed'] and 'Unsupported parameters' in result['msg'] and 'module: token.' in result['msg']
     assert keycloak == []  # rejected before any client exists
