@@ -16,12 +16,12 @@ def imported(tree):
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                yield alias.name.split('.')[0]
+                yield alias.name.partition('.')[0]
         elif isinstance(node, ast.ImportFrom):
-            yield '.' if node.level else node.module.split('.')[0]
+            yield '.' if node.level else node.module.partition('.')[0]
         elif isinstance(node, ast.Call) and getattr(node.func, 'attr', getattr(node.func, 'id', None)) in (
                 'import_module', '__import__') and node.args and isinstance(node.args[0], ast.Constant):
-            yield str(node.args[0].value).split('.')[0]
+            yield str(node.args[0].value).partition('.')[0]
 
 
 def test_there_is_a_simulator():
