@@ -8,18 +8,9 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
     # The connection options every CSM API module shares (plugins/module_utils/module.py CONNECTION_SPEC).
-    # NO_TOKEN is the same without O(token), for cray.csm.token, which fetches one (CsmModule(uses_token=False)).
-    _TOKEN = r'''
-  token:
-    description:
-      - A CSM (Keycloak) bearer token, used as is.
-      - Fetch one per play with M(cray.csm.token) and pass it through O(token) in C(module_defaults)
-        so that a play with many API tasks does not ask Keycloak once per task.
-      - Falls back to the environment variable E(CSM_TOKEN).
-      - When the API rejects it (HTTP 401) and O(client_secret) is set, a new token is fetched once.
-    type: str
-'''
-    _OTHERS = r'''
+    # Every module but cray.csm.token, which fetches the token (CsmModule(uses_token=False)), adds TOKEN.
+    DOCUMENTATION = r'''
+options:
   api_gateway:
     description:
       - Base URL of the CSM API gateway.
@@ -72,5 +63,15 @@ notes:
   - All CSM API modules are in the action group C(cray.csm.csm), so connection options can be set once
     with C(module_defaults) and C(group/cray.csm.csm).
 '''
-    DOCUMENTATION = 'options:' + _TOKEN + _OTHERS
-    NO_TOKEN = 'options:' + _OTHERS
+
+    TOKEN = r'''
+options:
+  token:
+    description:
+      - A CSM (Keycloak) bearer token, used as is.
+      - Fetch one per play with M(cray.csm.token) and pass it through O(token) in C(module_defaults)
+        so that a play with many API tasks does not ask Keycloak once per task.
+      - Falls back to the environment variable E(CSM_TOKEN).
+      - When the API rejects it (HTTP 401) and O(client_secret) is set, a new token is fetched once.
+    type: str
+'''

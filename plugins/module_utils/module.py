@@ -48,7 +48,7 @@ class CsmModule(AnsibleModule):
 
     def __init__(self, argument_spec, uses_token=True, **kwargs):
         spec = dict(CONNECTION_SPEC)
-        if not uses_token:  # cray.csm.token fetches the token: it takes none (doc fragment connection.no_token)
+        if not uses_token:  # cray.csm.token fetches the token: it takes none (doc fragment connection.token)
             del spec['token']
         spec.update(argument_spec)
         super(CsmModule, self).__init__(argument_spec=spec, **kwargs)

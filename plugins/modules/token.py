@@ -26,7 +26,7 @@ seealso:
   - module: cray.csm.ims_remote_node
     description: Takes the token through O(cray.csm.ims_remote_node#module:token), as every module of group C(cray.csm.csm) does.
 extends_documentation_fragment:
-  - cray.csm.connection.no_token
+  - cray.csm.connection
   - cray.csm.attributes
   - cray.csm.attributes.info_module
 '''
