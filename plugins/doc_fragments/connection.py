@@ -7,7 +7,8 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # The connection options every CSM API module shares (plugins/module_utils/module.py).
+    # The connection options every CSM API module shares (plugins/module_utils/module.py CONNECTION_SPEC).
+    # Every module but cray.csm.token, which fetches the token (CsmModule(uses_token=False)), adds TOKEN.
     DOCUMENTATION = r'''
 options:
   api_gateway:
@@ -16,14 +17,6 @@ options:
       - Falls back to the environment variable E(CSM_API_GATEWAY).
     type: str
     default: https://api-gw-service-nmn.local
-  token:
-    description:
-      - A CSM (Keycloak) bearer token, used as is.
-      - Fetch one per play with M(cray.csm.token) and pass it through O(token) in C(module_defaults)
-        so that a play with many API tasks does not ask Keycloak once per task.
-      - Falls back to the environment variable E(CSM_TOKEN).
-      - When the API rejects it (HTTP 401) and O(client_secret) is set, a new token is fetched once.
-    type: str
   client_id:
     description:
       - Keycloak client used with O(client_secret) to fetch a token (client credentials grant).
@@ -32,7 +25,7 @@ options:
     default: admin-client
   client_secret:
     description:
-      - Secret of O(client_id), used to fetch a token when O(token) is not set or was rejected.
+      - Secret of O(client_id), used to fetch a token when none is given, and a new one when the API rejects it.
       - On CSM it is key C(client-secret) of the Kubernetes Secret C(admin-client-auth) in namespace C(default).
       - Falls back to the environment variable E(CSM_CLIENT_SECRET).
     type: str
@@ -69,4 +62,16 @@ notes:
     C(module_defaults) wins over the environment.
   - All CSM API modules are in the action group C(cray.csm.csm), so connection options can be set once
     with C(module_defaults) and C(group/cray.csm.csm).
+'''
+
+    TOKEN = r'''
+options:
+  token:
+    description:
+      - A CSM (Keycloak) bearer token, used as is.
+      - Fetch one per play with M(cray.csm.token) and pass it through O(token) in C(module_defaults)
+        so that a play with many API tasks does not ask Keycloak once per task.
+      - Falls back to the environment variable E(CSM_TOKEN).
+      - When the API rejects it (HTTP 401) and O(client_secret) is set, a new token is fetched once.
+    type: str
 '''

@@ -252,11 +252,7 @@ class CsmClient(object):
                 headers['Authorization'] = 'Bearer %s' % self.token
             delay = None
             try:
-                response = open_url(self.api_gateway + path, data=data, headers=headers,
-                                    method=method, validate_certs=self.validate_certs,
-                                    ca_path=self.ca_path, timeout=self.timeout,
-                                    follow_redirects='safe', use_proxy=True)
-                raw = response.read()
+                status, ctype, raw = self._send(method, self.api_gateway + path, data, headers)
             except HTTPError as e:
                 error = _api_error(method, path, e)
                 if e.code in RETRY_STATUSES and (repeatable or e.code in NOT_PROCESSED_STATUSES):
@@ -276,7 +272,7 @@ class CsmClient(object):
                 if not (repeatable or refused):
                     raise error from None
             else:
-                return _answer(method, self.api_gateway + path.split('?')[0], response, raw, expect)
+                return _answer(method, self.api_gateway + path.split('?')[0], status, ctype, raw, expect)
             if attempt >= self.retries:
                 raise error
             if delay is None:
@@ -284,11 +280,17 @@ class CsmClient(object):
             attempt += 1
             self._sleep(delay)
 
+    def _send(self, method, url, data, headers):
+        """The transport: one HTTP request -> (status, content type, raw body); raises HTTPError or URLError."""
+        response = open_url(url, data=data, headers=headers, method=method,
+                            validate_certs=self.validate_certs, ca_path=self.ca_path,
+                            timeout=self.timeout, follow_redirects='safe', use_proxy=True)
+        ctype = response.headers.get('Content-Type') if getattr(response, 'headers', None) else None
+        return getattr(response, 'status', None) or response.getcode(), ctype, response.read()
 
-def _answer(method, url, response, raw, expect):
+
+def _answer(method, url, status, ctype, raw, expect):
     """The decoded 2xx answer, when it is what the endpoint promises; else CsmResponseError."""
-    ctype = response.headers.get('Content-Type') if getattr(response, 'headers', None) else None
-    status = getattr(response, 'status', None) or response.getcode()
     if not raw:
         if expect is None:
             return None

@@ -46,8 +46,10 @@ class CsmModule(AnsibleModule):
     # while the task runs; a module process has no way to print before it ends.
     progress_hook = None
 
-    def __init__(self, argument_spec, **kwargs):
+    def __init__(self, argument_spec, uses_token=True, **kwargs):
         spec = dict(CONNECTION_SPEC)
+        if not uses_token:  # cray.csm.token fetches the token: it takes none (doc fragment connection.token)
+            del spec['token']
         spec.update(argument_spec)
         self.written = None  # set by wrote(): this run changed CSM
         super(CsmModule, self).__init__(argument_spec=spec, **kwargs)

@@ -65,6 +65,7 @@ options:
     default: present
 extends_documentation_fragment:
   - cray.csm.connection
+  - cray.csm.connection.token
   - cray.csm.attributes
   - cray.csm.attributes.changes
 '''

@@ -76,6 +76,7 @@ options:
     default: present
 extends_documentation_fragment:
   - cray.csm.connection
+  - cray.csm.connection.token
   - cray.csm.attributes
   - cray.csm.attributes.changes
 '''

@@ -90,6 +90,7 @@ options:
     default: present
 extends_documentation_fragment:
   - cray.csm.connection
+  - cray.csm.connection.token
   - cray.csm.wait
   - cray.csm.attributes
   - cray.csm.attributes.changes

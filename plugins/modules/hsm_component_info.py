@@ -28,6 +28,7 @@ options:
     required: true
 extends_documentation_fragment:
   - cray.csm.connection
+  - cray.csm.connection.token
   - cray.csm.attributes
   - cray.csm.attributes.info_module
 '''

@@ -41,6 +41,7 @@ options:
     type: bool
 extends_documentation_fragment:
   - cray.csm.connection
+  - cray.csm.connection.token
   - cray.csm.attributes
   - cray.csm.attributes.info_module
 '''

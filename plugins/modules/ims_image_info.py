@@ -32,6 +32,7 @@ options:
     type: str
 extends_documentation_fragment:
   - cray.csm.connection
+  - cray.csm.connection.token
   - cray.csm.attributes
   - cray.csm.attributes.info_module
 notes:

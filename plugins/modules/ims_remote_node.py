@@ -84,6 +84,7 @@ options:
     default: 5
 extends_documentation_fragment:
   - cray.csm.connection
+  - cray.csm.connection.token
   - cray.csm.wait
   - cray.csm.attributes
   - cray.csm.attributes.changes

@@ -34,6 +34,7 @@ options:
     default: false
 extends_documentation_fragment:
   - cray.csm.connection
+  - cray.csm.connection.token
   - cray.csm.attributes
   - cray.csm.attributes.info_module
 '''

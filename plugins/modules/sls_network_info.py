@@ -25,6 +25,7 @@ options:
     required: true
 extends_documentation_fragment:
   - cray.csm.connection
+  - cray.csm.connection.token
   - cray.csm.attributes
   - cray.csm.attributes.info_module
 '''

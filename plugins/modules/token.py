@@ -17,7 +17,9 @@ description:
     with many API tasks asks Keycloak once instead of once per task.
   - The whole result is hidden from every output, at any verbosity, as with C(no_log), because it holds the
     token; the registered variable still holds it.
-  - O(token) is ignored by this module.
+  - Unlike the other modules of group C(cray.csm.csm), it takes no C(token) option. C(module_defaults) for
+    C(group/cray.csm.csm) give their C(token) to this module too, so run it before them, or set C(token)
+    there to C(omit) until it has run, as playbook C(cray.csm.remote_build_node) does.
 author:
   - cray.csm contributors (!UNKNOWN)
 seealso:
@@ -64,7 +66,7 @@ from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
 
 
 def main():
-    module = CsmModule(argument_spec={}, supports_check_mode=True)
+    module = CsmModule(argument_spec={}, uses_token=False, supports_check_mode=True)
     with module.api_errors():
         token = module.client.fetch_token()
     module.exit_json(changed=False, token=token)

@@ -6,8 +6,9 @@ __metaclass__ = type
 
 import pytest
 
+from ansible_collections.cray.csm.plugins.module_utils import client as client_mod
 from ansible_collections.cray.csm.tests.unit import spec
-from ansible_collections.cray.csm.tests.unit.utils import FakeClient
+from ansible_collections.cray.csm.tests.unit.utils import FakeClient, api_error
 
 COMMIT = 'a' * 40
 
@@ -45,3 +46,31 @@ def test_missing_contract_fails(monkeypatch, tmp_path):
     monkeypatch.setattr(spec, '_cache', {})
     with pytest.raises(IOError):
         FakeClient().request('GET', '/apis/ims/v3/remote-build-nodes')
+
+
+def test_the_real_client_builds_retries_and_maps_errors():
+    """Only the transport is fake: the query goes on the URL, a 503 on a GET is retried, and the
+    error answer comes back through the client's RFC 7807 mapping."""
+    fake = FakeClient()
+    answers = [api_error(503, 'not ready'), api_error(503, 'not ready'), [{'xname': 'x1'}]]
+    fake.on('GET', '/apis/ims/v3/remote-build-nodes', lambda body: answers.pop(0))
+    assert fake.get('/apis/ims/v3/remote-build-nodes') == [{'xname': 'x1'}]
+    assert len(fake.calls) == 1 and len(fake.sent) == 3
+    assert all(s['headers']['Authorization'] == 'Bearer unit-test-token' for s in fake.sent)
+
+    fake.on('GET', '/apis/cfs/v3/configurations', [])
+    fake.get('/apis/cfs/v3/configurations', query={'limit': 2, 'after_id': None})
+    assert fake.sent[-1]['url'] == fake.api_gateway + '/apis/cfs/v3/configurations?limit=2'
+
+    fake.on('POST', '/apis/bos/v2/sessions', api_error(503, 'busy'))
+    with pytest.raises(client_mod.CsmApiError) as e:
+        fake.post('/apis/bos/v2/sessions', {'operation': 'boot', 'template_name': 't'})
+    assert (e.value.status, e.value.title, e.value.detail) == (503, 'Error', 'busy')
+    assert e.value.path == '/apis/bos/v2/sessions' and len(fake.sent) == 4 + fake.retries + 1
+
+
+def test_a_rejected_token_without_credentials_names_the_fix():
+    fake = FakeClient().on('GET', '/apis/sls/v1/networks/NMNLB', api_error(401, 'expired'))
+    with pytest.raises(client_mod.CsmAuthError) as e:
+        fake.get('/apis/sls/v1/networks/NMNLB')
+    assert 'give a fresh token' in str(e.value)

@@ -10,8 +10,11 @@ __metaclass__ = type
 
 import contextlib
 import copy
+import io
 import json
 import re
+
+from urllib.error import HTTPError
 
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
@@ -71,53 +74,55 @@ def run_module(main, args, monkeypatch):
     raise AssertionError('the module returned without exit_json or fail_json')
 
 
-class FakeClient(object):
-    """Answers (method, path regex) routes; an answer is a value, a CsmApiError to raise, or a
-    callable(body) returning either. Every call is appended to `calls` and checked against the API contract (tests/contract/)."""
+class FakeClient(client_mod.CsmClient):
+    """The real CsmClient with the transport replaced by routes: request building, retries, 401
+    handling and error mapping run as in production, only the HTTP request itself is answered here.
 
-    def __init__(self):
+    Routes are (method, path regex); an answer is a value (sent as a JSON body), a CsmApiError (sent as
+    an HTTP error with an RFC 7807 body, which the client maps back), or a callable(body) returning
+    either. Every call the code under test makes is appended to `calls` as made (method, path, body,
+    query, safe) and checked against the API contract (tests/contract/); every HTTP request sent, one
+    per attempt, is appended to `sent`.
+    """
+
+    def __init__(self, **client_args):
+        client_args.setdefault('token', 'unit-test-token')
+        super(FakeClient, self).__init__(sleep=lambda seconds: None, **client_args)
         self.routes = []
         self.calls = []
+        self.sent = []
 
     def on(self, method, path_rx, answer):
         self.routes.append((method, re.compile('^' + path_rx + '$'), answer))
         return self
 
-    def request(self, method, path, body=None, query=None, safe=False):
+    def request(self, method, path, body=None, query=None, safe=False, expect=client_mod.JSON_ANSWER):
+        """Record and contract-check the call, then the real client handles it."""
         self.calls.append(dict(method=method, path=path, body=copy.deepcopy(body), query=query, safe=safe))
         spec.check_request(method, path, body, query)
-        for m, rx, answer in reversed(self.routes):
+        return super(FakeClient, self).request(method, path, body=body, query=query, safe=safe, expect=expect)
+
+    def _send(self, method, url, data, headers):
+        """The transport: answer from the routes; an error answer is raised as the HTTPError open_url raises."""
+        assert url.startswith(self.api_gateway + '/'), url
+        path = url[len(self.api_gateway):].split('?')[0]
+        body = json.loads(data) if data is not None and headers.get('Content-Type') == 'application/json' else data
+        self.sent.append(dict(method=method, url=url, body=body, headers=dict(headers)))
+        answer = client_mod.CsmApiError(method, path, 404, 'Not Found', 'no fake route')
+        for m, rx, routed in reversed(self.routes):
             if m == method and rx.match(path):
-                if callable(answer) and not isinstance(answer, Exception):
-                    answer = answer(body)
-                if isinstance(answer, Exception):
-                    raise answer
-                return copy.deepcopy(answer)
-        raise client_mod.CsmApiError(method, path, 404, 'Not Found', 'no fake route')
-
-    def get(self, path, query=None, missing_ok=False, expect=None):
-        # expect (the answer's shape) is CsmClient's to check: see test_client_logic.py
-        try:
-            return self.request('GET', path, query=query)
-        except client_mod.CsmApiError as e:
-            if missing_ok and e.not_found:
-                return None
-            raise
-
-    def post(self, path, body=None, safe=False, expect=None):
-        return self.request('POST', path, body=body, safe=safe)
-
-    def put(self, path, body, query=None, expect=None):
-        return self.request('PUT', path, body=body, query=query)
-
-    def delete(self, path, missing_ok=False):
-        try:
-            self.request('DELETE', path)
-        except client_mod.CsmApiError as e:
-            if missing_ok and e.not_found:
-                return False
-            raise
-        return True
+                answer = routed(body) if callable(routed) and not isinstance(routed, Exception) else routed
+                break
+        if isinstance(answer, client_mod.CsmApiError):
+            problem = answer.body if answer.body is not None else dict(title=answer.title, detail=answer.detail,
+                                                                       status=answer.status)
+            raise HTTPError(url, answer.status, answer.title, {'Content-Type': 'application/problem+json'},
+                            io.BytesIO(to_bytes(json.dumps(problem))))
+        if isinstance(answer, Exception):
+            raise answer
+        if answer is None:
+            return 204, None, b''
+        return 200, 'application/json', to_bytes(json.dumps(answer))
 
     def methods(self):
         return [(c['method'], c['path']) for c in self.calls]
