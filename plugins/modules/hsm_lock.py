@@ -135,11 +135,14 @@ def change(module, ids, want, verb):
     if module.params['processing_model'] == 'flexible':
         retry.append(FLEXIBLE_NOTHING_DONE)
     body = dict(ComponentIDs=ids, ProcessingModel=module.params['processing_model'])
+    raced = False
     try:
         answer = module.client.post(action, body)
     except CsmApiError as e:
         if e.status != 400 or e.detail not in retry:
             raise
+        raced = True  # nothing changed: another client was faster
+    if raced:
         records = lock_status(module.client, ids)[0]
         ids = [i for i in ids if i in records and bool(records[i].get('Locked')) != want]
         held = blocked(records, ids)

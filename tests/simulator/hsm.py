@@ -125,7 +125,7 @@ def _body(req, required=()):
     try:
         body = req.json()
     except ValueError:
-        raise HsmError(500, 'error decoding JSON unexpected end of JSON input')
+        raise HsmError(500, 'error decoding JSON unexpected end of JSON input') from None
     if not isinstance(body, dict):
         raise HsmError(500, 'error decoding JSON json: cannot unmarshal %s into Go value'
                        % type(body).__name__)
@@ -236,6 +236,21 @@ def update_result(success, failure):
             'Success': {'ComponentIDs': success}, 'Failure': failure}
 
 
+def screen(found, model, refusal):
+    """(accepted xnames, Failure entries): refusal(x) gives (Reason, error) or None. Table order: in rigid
+    mode the first refused component's error is the answer."""
+    accepted, failure = [], []
+    for x in found:
+        refused = refusal(x)
+        if refused and model == 'rigid':
+            raise HsmError(400, refused[1])
+        if refused:
+            failure.append({'ID': x, 'Reason': refused[0]})
+        else:
+            accepted.append(x)
+    return accepted, failure
+
+
 def change_locks(app, flt, action):
     """UpdateCompLocksV2 for Lock, Unlock, Disable, Repair."""
     model = _model(flt)
@@ -251,19 +266,14 @@ def change_locks(app, flt, action):
             locks[x]['ReservationDisabled'] = disable
         return update_result(list(found), [])
     want = action == 'Lock'
-    failure, keys = [], []
-    for x in found:  # table order: in rigid mode the first failing component names the error
-        reason = None
+
+    def refusal(x):
+        if locks[x]['Locked'] == want:  # checked last in the code: it wins over Disabled
+            return ('Locked', 'Component is Locked') if want else ('Unlocked', 'Component is Unlocked')
         if locks[x]['ReservationDisabled']:
-            reason, err = 'Disabled', 'Component reservations are disabled'
-        if locks[x]['Locked'] == want:
-            reason, err = ('Locked', 'Component is Locked') if want else ('Unlocked', 'Component is Unlocked')
-        if reason:
-            if model == 'rigid':
-                raise HsmError(400, err)
-            failure.append({'ID': x, 'Reason': reason})
-            continue
-        keys.append(x)
+            return 'Disabled', 'Component reservations are disabled'
+        return None
+    keys, failure = screen(found, model, refusal)
     # GetCompReservationsTx(keys, force=true): with no keys it reads every reservation
     reserved = [x for x in app.data['reservations'] if not keys or x in keys]
     if reserved:
@@ -301,21 +311,16 @@ def create_reservations(app, flt, duration):
     if not found:
         raise NOT_FOUND
     locks, res = app.data['locks'], app.data['reservations']
-    failure, insert = [], []
-    for x in found:
-        reason = None
+
+    def refusal(x):
         if locks[x]['ReservationDisabled']:
-            reason, err = 'Disabled', 'Component reservations are disabled'
-        elif duration == 0 and not locks[x]['Locked']:
-            reason, err = 'Unlocked', 'Component is Unlocked'
-        elif duration != 0 and locks[x]['Locked']:
-            reason, err = 'Locked', 'Component is Locked'
-        if reason:
-            if model == 'rigid':
-                raise HsmError(400, err)
-            failure.append({'ID': x, 'Reason': reason})
-            continue
-        insert.append(x)
+            return 'Disabled', 'Component reservations are disabled'
+        if duration == 0 and not locks[x]['Locked']:
+            return 'Unlocked', 'Component is Unlocked'
+        if duration != 0 and locks[x]['Locked']:
+            return 'Locked', 'Component is Locked'
+        return None
+    insert, failure = screen(found, model, refusal)
     taken = [x for x in insert if x in res]
     if taken and model == 'rigid':
         raise RESERVED
@@ -478,7 +483,7 @@ def register(app):
         try:
             found = select(app, flt)[1]
         except HsmError as e:
-            raise HsmError(e.status, 'bad query param: ' + e.detail)
+            raise HsmError(e.status, 'bad query param: ' + e.detail) from None
         return ok({'Components': [component_record(app, x) for x in found]})
 
     @route('GET', '/State/Components/(?P<xname>[^/]+)')
