@@ -73,6 +73,6 @@ def why_blocked(record):
     if record.get('ExpirationTime'):
         return ('%s is reserved until %s by a service (PCS, FAS or BOS acting on the node, or an admin through '
                 '%s); run again after that time' % (x, record['ExpirationTime'], HSM + '/locks/service/reservations'))
+    since = record.get('CreationTime', 'unknown')
     return ('%s is reserved by an admin with no expiry (since %s); it stays until released (POST %s/release with '
-            'its reservation key) or removed (POST %s/remove)' % (x, record.get('CreationTime', 'unknown'),
-                                                                 RESERVATIONS_API, RESERVATIONS_API))
+            'its reservation key) or removed (POST %s/remove)' % (x, since, RESERVATIONS_API, RESERVATIONS_API))

@@ -12,7 +12,7 @@ short_description: Read a node's HSM state (power state, role, arch)
 version_added: 0.1.0
 description:
   - Reads C(GET /apis/smd/hsm/v2/State/Components/{xname}), the component's C(State) (C(On), C(Ready),
-    C(Off) and others), C(Role), C(Arch) and C(Enabled). For the lock state use M(cray.csm.hsm_lock_info): the
+    C(Off) and others), C(Role), C(Arch) and C(Enabled). For the lock state use M(cray.csm.hsm_lock_info); the
     component record has no C(Locked) field unless the component is locked.
   - RV(powered_on) tells whether the node is booted, which decides between a BOS C(reboot) and C(boot).
 author:
