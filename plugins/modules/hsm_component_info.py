@@ -12,7 +12,8 @@ short_description: Read a node's HSM state (power state, role, arch)
 version_added: 0.1.0
 description:
   - Reads C(GET /apis/smd/hsm/v2/State/Components/{xname}), the component's C(State) (C(On), C(Ready),
-    C(Off) and others), C(Role), C(Arch), C(Enabled) and C(Locked).
+    C(Off) and others), C(Role), C(Arch) and C(Enabled). For the lock state use M(cray.csm.hsm_lock_info); the
+    component record has no C(Locked) field unless the component is locked.
   - RV(powered_on) tells whether the node is booted, which decides between a BOS C(reboot) and C(boot).
 author:
   - cray.csm contributors (!UNKNOWN)
@@ -23,7 +24,8 @@ seealso:
     description: Boot or reboot a node according to its power state.
 options:
   xname:
-    description: Node xname, for example C(x3000c0s19b4n0).
+    description: Node xname, for example C(x3000c0s19b4n0); written the way HSM stores it (lower case, no
+      leading zeros) before the request.
     type: str
     required: true
 extends_documentation_fragment:
@@ -59,11 +61,16 @@ arch:
     null when HSM says C(Other) or C(Unknown).
   returned: always
   type: str
+rewritten_ids:
+  description: The given O(xname), with its canonical id, when HSM stores it under another name.
+  returned: always
+  type: dict
+  sample: {"X3000C0S19B04N0": "x3000c0s19b4n0"}
 '''
 
 from ansible_collections.cray.csm.plugins.module_utils.client import HSM, quote_id
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
-from ansible_collections.cray.csm.plugins.module_utils.xname import node_xname_error
+from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xnames, node_xname_error
 
 ON_STATES = ('On', 'Ready', 'Standby')
 IMAGE_ARCH = {'X86': 'x86_64', 'ARM': 'aarch64'}
@@ -74,11 +81,11 @@ def main():
     error = node_xname_error([module.params['xname']])
     if error:
         module.fail_json(msg=error)
+    (xname,), rewritten = canonical_xnames([module.params['xname']])
     with module.api_errors():
-        component = module.client.get('%s/State/Components/%s' % (HSM, quote_id(module.params['xname'])),
-                                      missing_ok=True)
+        component = module.client.get('%s/State/Components/%s' % (HSM, quote_id(xname)), missing_ok=True)
     component = component or None
-    module.exit_json(changed=False, component=component,
+    module.exit_json(changed=False, component=component, rewritten_ids=rewritten,
                      powered_on=bool(component and component.get('State') in ON_STATES),
                      arch=IMAGE_ARCH.get((component or {}).get('Arch')))
 

@@ -15,9 +15,17 @@ description:
     A locked node is left out of PCS power operations, FAS firmware updates and (CSM 1.7 and later) BOS sessions.
   - Reads the lock state of all components with one C(POST /locks/status), then locks or unlocks, in one call,
     only those that need it. HSM answers 400 to locking a locked component; the module never sends that call.
+  - Every xname is first written the way HSM stores it (lower case, no leading zeros, for example
+    C(X3000C0S19B04N0) becomes C(x3000c0s19b4n0)); the results name the canonical ids and RV(rewritten_ids) says
+    which were rewritten. Repeated ids count once.
+  - Components HSM does not know fail the task, listing them, before anything changes (HSM itself would change
+    the known ones and silently skip the others).
+  - HSM refuses to lock or unlock a component that is reserved (PCS, FAS and BOS reserve a node for a few minutes
+    while they act on it, an admin with no expiry) or whose reservations are disabled. The module reads that in
+    the status answer and fails before any change, naming each such component, who may hold it and until when.
+    With O(processing_model=flexible) it first changes the others.
   - When another client changes a lock between the two calls (HSM answers 400 C(Component is Locked) or
     C(Component is Unlocked)), the module reads the state again and finishes the rest.
-  - Components HSM does not know fail the task, listing them, before anything changes.
   - Boot a remote build node before locking it; unlock it before rebooting or removing it.
 author:
   - cray.csm contributors (!UNKNOWN)
@@ -42,7 +50,7 @@ options:
   processing_model:
     description:
       - V(rigid) changes all components or none; V(flexible) changes those it can and reports the rest, and then
-        the task fails listing them.
+        the task fails listing them (RV(changed_ids) names those it changed).
     type: str
     choices: [rigid, flexible]
     default: rigid
@@ -66,51 +74,104 @@ EXAMPLES = r'''
 
 RETURN = r'''
 components:
-  description: Per component, in the order given, its lock state before and after the task.
+  description: Per component (canonical id), in the order given, its lock state before and after the task.
   returned: always
   type: list
   elements: dict
   contains:
-    ID: {description: The component xname., type: str, sample: x3000c0s19b4n0}
+    ID: {description: The component xname as HSM stores it., type: str, sample: x3000c0s19b4n0}
     locked_before: {description: Whether it was locked before., type: bool}
     locked_after: {description: Whether it is locked after (predicted in check mode)., type: bool}
   sample: [{"ID": "x3000c0s19b4n0", "locked_before": false, "locked_after": true}]
 changed_ids:
-  description: The components whose lock state the task changed (would change, in check mode).
+  description: The components whose lock state the task changed (would change, in check mode), in the order
+    given; also when the task fails after a change.
   returned: always
   type: list
   elements: str
+rewritten_ids:
+  description: The given ids that HSM stores under another name, each with its canonical id.
+  returned: always
+  type: dict
+  sample: {"X3000C0S19B04N0": "x3000c0s19b4n0"}
+not_found:
+  description: The components HSM does not know (the task failed and changed nothing).
+  returned: failure
+  type: list
+  elements: str
+blocked:
+  description: The lock status records of the components HSM refuses to change (reserved, or reservations
+    disabled); the task failed naming them.
+  returned: failure
+  type: list
+  elements: dict
+  sample: [{"ID": "x3000c0s19b3n0", "Locked": false, "Reserved": true, "CreationTime": "2026-12-01T09:41:29Z",
+            "ExpirationTime": "2026-12-01T09:46:29Z", "ReservationDisabled": false}]
 '''
 
 from ansible_collections.cray.csm.plugins.module_utils.client import HSM, CsmApiError
-from ansible_collections.cray.csm.plugins.module_utils.hsm import component_ids_error, lock_status, unique
+from ansible_collections.cray.csm.plugins.module_utils.hsm import blocked, component_ids, lock_status, named, why_blocked
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
 
 ALREADY = {True: 'Component is Locked', False: 'Component is Unlocked'}
-FLEXIBLE_NOTHING_TO_DO = 'Component is Reserved'  # HSM's answer when flexible finds nothing to change
+FLEXIBLE_NOTHING_DONE = 'Component is Reserved'  # HSM's 400 when flexible changed nothing, whatever the reason
 
 
-def change(module, ids, want):
-    """Lock or unlock ids in one call; on a race, read the state again and retry the rest once."""
+class Refused(Exception):
+    """HSM refuses (or refused) some components; changed_ids are those changed before."""
+
+    def __init__(self, message, changed_ids, **result):
+        super(Refused, self).__init__(message)
+        self.changed_ids = changed_ids
+        self.result = result
+
+
+def refusal(verb, held, changed_ids=()):
+    """Refused for the held status records, naming who may hold each and until when."""
+    done = 'Changed %s; ' % ', '.join(changed_ids) if changed_ids else 'Nothing was changed: '
+    return Refused('%sHSM refuses to %s these components: %s.' % (done, verb, '; '.join(why_blocked(r) for r in held)),
+                   list(changed_ids), blocked=held)
+
+
+def change(module, ids, want, verb):
+    """Lock or unlock ids in one call; the ids it changed, in the order given. On a race (another client
+    changed a lock meanwhile) read the state again and send the rest once."""
     action = HSM + ('/locks/lock' if want else '/locks/unlock')
+    retry = [ALREADY[want]]
+    if module.params['processing_model'] == 'flexible':
+        retry.append(FLEXIBLE_NOTHING_DONE)
     body = dict(ComponentIDs=ids, ProcessingModel=module.params['processing_model'])
+    raced = False
     try:
         answer = module.client.post(action, body)
     except CsmApiError as e:
-        if e.status != 400 or e.detail not in (ALREADY[want], FLEXIBLE_NOTHING_TO_DO):
+        if e.status != 400 or e.detail not in retry:
             raise
+        raced = True  # nothing changed: another client was faster
+    if raced:
         records = lock_status(module.client, ids)[0]
-        ids = [i for i in ids if records.get(i, {}).get('Locked') != want]
+        ids = [i for i in ids if i in records and bool(records[i].get('Locked')) != want]
+        held = blocked(records, ids)
+        if held:
+            raise refusal(verb, held)
         if not ids:
             return []
         body['ComponentIDs'] = ids
         answer = module.client.post(action, body)
-    failed = [f for f in (answer or {}).get('Failure') or [] if f.get('Reason') != ('Locked' if want else 'Unlocked')]
+    answer = answer or {}
+    success = answer.get('Success')
+    done = set(ids if success is None else success.get('ComponentIDs') or [])
+    changed_ids = [i for i in ids if i in done]  # HSM's own order is a Go map's
+    failures = answer.get('Failure') or []
+    # already in the wanted state: another client did it, not a failure
+    failed = ['%s (%s)' % (f.get('ID'), f.get('Reason')) for f in failures
+              if f.get('Reason') != ('Locked' if want else 'Unlocked')]
+    answered = done | set(f.get('ID') for f in failures)
+    failed += ['%s (not in the answer: HSM no longer knows it?)' % i for i in ids if i not in answered]
     if failed:
-        module.fail_json(msg='HSM could not %s: %s.' % ('lock' if want else 'unlock', ', '.join(
-            '%s (%s)' % (f.get('ID'), f.get('Reason')) for f in failed)), hsm_answer=answer)
-    done = (answer or {}).get('Success', {}).get('ComponentIDs')
-    return ids if done is None else done
+        raise Refused('%sHSM did not %s: %s.' % ('Changed %s; ' % ', '.join(changed_ids) if changed_ids else '',
+                                                 verb, ', '.join(failed)), changed_ids, hsm_answer=answer)
+    return changed_ids
 
 
 def main():
@@ -122,28 +183,40 @@ def main():
         ),
         supports_check_mode=True,
     )
-    ids = unique(module.params['component_ids'])
-    error = component_ids_error(ids)
+    error, ids, rewritten = component_ids(module.params['component_ids'])
     if error:
         module.fail_json(msg=error)
     want = module.params['state'] == 'locked'
+    verb = 'lock' if want else 'unlock'
     with module.api_errors():
         records, missing = lock_status(module.client, ids)
         if missing:
             module.fail_json(msg='HSM does not know these components: %s. Nothing was changed; check the '
-                             'xnames (cray hsm state components list).' % ', '.join(missing), not_found=missing)
+                             'xnames (cray hsm state components list).' % named(missing, rewritten),
+                             not_found=missing, changed=False, changed_ids=[], rewritten_ids=rewritten)
         before = dict((i, bool(records[i].get('Locked'))) for i in ids)
         need = [i for i in ids if before[i] != want]
-        changed_ids = need
-        if need and not module.check_mode:
-            changed_ids = change(module, need, want)
+        held = blocked(records, need)
+        held_ids = set(r['ID'] for r in held)
+        free = [i for i in need if i not in held_ids]
+        try:
+            if held and module.params['processing_model'] == 'rigid':
+                raise refusal(verb, held)
+            changed_ids = free
+            if free and not module.check_mode:
+                changed_ids = change(module, free, want, verb)
+            if held:  # flexible: the others are changed, then the task fails naming these
+                raise refusal(verb, held, changed_ids)
+        except Refused as e:
+            module.fail_json(msg=str(e), changed=bool(e.changed_ids), changed_ids=e.changed_ids,
+                             rewritten_ids=rewritten, **e.result)
     after = dict(before)
-    after.update((i, want) for i in need)
-    result = dict(changed=bool(changed_ids), changed_ids=changed_ids, components=[
+    after.update((i, want) for i in need)  # those not in changed_ids another client changed meanwhile
+    result = dict(changed=bool(changed_ids), changed_ids=changed_ids, rewritten_ids=rewritten, components=[
         dict(ID=i, locked_before=before[i], locked_after=after[i]) for i in ids])
     if module._diff:
-        result['diff'] = dict(before=dict((i, {'Locked': before[i]}) for i in need),
-                              after=dict((i, {'Locked': after[i]}) for i in need))
+        result['diff'] = dict(before=dict((i, {'Locked': before[i]}) for i in changed_ids),
+                              after=dict((i, {'Locked': after[i]}) for i in changed_ids))
     module.exit_json(**result)
 
 

@@ -11,7 +11,10 @@ module: hsm_lock_info
 short_description: Read HSM lock status of components
 version_added: 0.1.0
 description:
-  - With O(component_ids), reads the lock status of those components with one C(POST /locks/status).
+  - With O(component_ids), reads the lock status of those components with one C(POST /locks/status). Every
+    xname is first written the way HSM stores it (lower case, no leading zeros); the records name the canonical
+    ids, RV(rewritten_ids) says which were rewritten, and RV(not_found) lists the ids HSM does not know, even
+    when it knows none of them.
   - Otherwise lists the lock status of all components matching the filters (C(GET /locks/status)).
 author:
   - cray.csm contributors (!UNKNOWN)
@@ -62,20 +65,29 @@ EXAMPLES = r'''
 
 RETURN = r'''
 components:
-  description: Lock status records as HSM returns them.
+  description: Lock status records as HSM returns them (with O(component_ids), in the order given). C(Reserved) is
+    true while PCS, FAS or BOS (C(ExpirationTime) says until when) or an admin (no C(ExpirationTime)) holds a
+    reservation; HSM then refuses to lock or unlock the component, as it does with C(ReservationDisabled).
   returned: always
   type: list
   elements: dict
-  sample: [{"ID": "x3000c0s19b4n0", "Locked": true, "Reserved": false, "ReservationDisabled": false}]
+  sample: [{"ID": "x3000c0s19b4n0", "Locked": true, "Reserved": false, "ReservationDisabled": false},
+           {"ID": "x3000c0s19b3n0", "Locked": false, "Reserved": true, "CreationTime": "2026-12-01T09:41:29Z",
+            "ExpirationTime": "2026-12-01T09:46:29Z", "ReservationDisabled": false}]
 not_found:
-  description: The given O(component_ids) that HSM does not know.
+  description: The O(component_ids) (canonical) that HSM does not know, in the order given.
   returned: always
   type: list
   elements: str
+rewritten_ids:
+  description: The given O(component_ids) that HSM stores under another name, each with its canonical id.
+  returned: always
+  type: dict
+  sample: {"X3000C0S19B04N0": "x3000c0s19b4n0"}
 '''
 
 from ansible_collections.cray.csm.plugins.module_utils.client import HSM
-from ansible_collections.cray.csm.plugins.module_utils.hsm import component_ids_error, lock_status, unique
+from ansible_collections.cray.csm.plugins.module_utils.hsm import component_ids, lock_status
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
 
 FILTERS = ('type', 'state', 'role', 'locked', 'reserved')
@@ -92,10 +104,10 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
+    rewritten = {}
     with module.api_errors():
         if p['component_ids'] is not None:
-            ids = unique(p['component_ids'])
-            error = component_ids_error(ids)
+            error, ids, rewritten = component_ids(p['component_ids'])
             if error:
                 module.fail_json(msg=error)
             records, missing = lock_status(module.client, ids)
@@ -105,7 +117,7 @@ def main():
             query = dict((k, str(p[k]).lower() if isinstance(p[k], bool) else p[k]) for k in FILTERS)
             answer = module.client.get(HSM + '/locks/status', query=query) or {}
             components, missing = answer.get('Components') or [], []
-    module.exit_json(changed=False, components=components, not_found=missing)
+    module.exit_json(changed=False, components=components, not_found=missing, rewritten_ids=rewritten)
 
 
 if __name__ == '__main__':

@@ -2,6 +2,8 @@
 """cray.csm.hsm_lock and hsm_lock_info against the simulator, over HTTP."""
 from __future__ import absolute_import, division, print_function
 
+import pytest
+
 H = '/apis/smd/hsm/v2'
 A, B, C = 'x3000c0s19b4n0', 'x3000c0s19b3n0', 'x3000c0s19b2n0'
 BULK = ['x9000c%ds%db%dn%d' % (i // 64, (i // 8) % 8, (i // 2) % 4, i % 2) for i in range(512)] + \
@@ -16,11 +18,35 @@ def info(**args):
     return {'cray.csm.hsm_lock_info': args}
 
 
+def hsm(sim, path, body, token=None):
+    """One HSM call as another client (PCS, FAS, BOS, an admin) would make it."""
+    status, answer = sim.request('POST', H + path, body, headers={'Authorization': 'Bearer ' + (token or sim.token())})
+    assert status == 200, answer
+    return answer
+
+
 def locked(sim, ids):
-    status, body = sim.request('POST', H + '/locks/status', {'ComponentIDs': ids},
-                               headers={'Authorization': 'Bearer ' + sim.token()})
-    assert status == 200, body
-    return dict((c['ID'], c['Locked']) for c in body['Components'])
+    return dict((c['ID'], c['Locked']) for c in hsm(sim, '/locks/status', {'ComponentIDs': ids})['Components'])
+
+
+def while_lock_in_flight(sim, path, body):
+    """Delay our next lock call by 3 s and, while it is in flight, make another client's call; its status."""
+    import threading
+    import time
+    token = sim.token()
+    sim.fault(method='POST', path='/locks/lock$', delay=3, times=1)
+    done = []
+
+    def other_client():
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if any(e['path'].endswith('/locks/lock') for e in sim.log()):
+                done.append(sim.request('POST', H + path, body, headers={'Authorization': 'Bearer ' + token})[0])
+                return
+            time.sleep(0.1)
+    racer = threading.Thread(target=other_client)
+    racer.start()
+    return racer, done
 
 
 def test_lock_rerun_check_unlock(run_tasks, csm_sim):
@@ -50,7 +76,7 @@ def test_lock_rerun_check_unlock(run_tasks, csm_sim):
 
 def test_thousand_components_in_two_requests(run_tasks, csm_sim):
     res = run_tasks([lock(BULK), lock(BULK)])
-    assert len(res[0].result['changed_ids']) == 1000
+    assert res[0].result['changed_ids'] == BULK  # the order given; HSM answers in a Go map's order
     assert len(res[0].requests()) == 2 and len(res[1].requests()) == 1
     assert res[1].result['changed'] is False
     assert set(locked(csm_sim, BULK).values()) == {True}
@@ -98,23 +124,7 @@ def test_info_by_ids_and_filters(run_tasks):
 def test_race_with_another_client_is_finished(run_tasks, csm_sim):
     """Another client locks B while our lock call is in flight: HSM (rigid) answers 400 "Component is
     Locked" and rolls back; the module reads the state again and locks the rest."""
-    import threading
-    import time
-    token = csm_sim.token()
-    csm_sim.fault(method='POST', path='/locks/lock$', delay=3, times=1)
-    raced = []
-
-    def other_client():
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            if any(e['path'].endswith('/locks/lock') for e in csm_sim.log()):
-                status, body = csm_sim.request('POST', H + '/locks/lock', {'ComponentIDs': [B]},
-                                               headers={'Authorization': 'Bearer ' + token})
-                raced.append(status)
-                return
-            time.sleep(0.1)
-    racer = threading.Thread(target=other_client)
-    racer.start()
+    racer, raced = while_lock_in_flight(csm_sim, '/locks/lock', {'ComponentIDs': [B]})
     res = run_tasks([lock([A, B])])
     racer.join()
     assert raced == [200]
@@ -125,3 +135,112 @@ def test_race_with_another_client_is_finished(run_tasks, csm_sim):
                                  ('POST', H + '/locks/status'), ('POST', H + '/locks/lock')]
     assert [e['status'] for e in res[0].log if e['path'].endswith('/locks/lock')] == [400, 200, 200]
     assert locked(csm_sim, [A, B]) == {A: True, B: True}
+
+
+def test_only_unknown_ids(run_tasks, csm_sim):
+    """HSM answers 400 "Component not found" to a status read of only unknown ids."""
+    unknown = ['x1234c0s0b0n0', 'X1235C0S0B0N0']
+    res = run_tasks([lock(unknown), info(component_ids=unknown), lock(unknown, processing_model='flexible')])
+    for r in (res[0], res[2]):
+        assert r.result['failed'] is True and r.result['changed'] is False
+        assert r.result['not_found'] == ['x1234c0s0b0n0', 'x1235c0s0b0n0']
+        assert 'x1234c0s0b0n0, x1235c0s0b0n0 (given as X1235C0S0B0N0)' in r.result['msg']
+        assert r.requests() == [('POST', H + '/locks/status')]
+    i = res[1].result
+    assert i['failed'] is False and i['components'] == [] and i['not_found'] == ['x1234c0s0b0n0', 'x1235c0s0b0n0']
+    assert i['rewritten_ids'] == {'X1235C0S0B0N0': 'x1235c0s0b0n0'}
+
+
+def test_leading_zero_and_upper_case_xnames(run_tasks, csm_sim):
+    given = ['x3000c0s19b04n0', 'X3000C0S19B3N0']
+    res = run_tasks([lock(given), info(component_ids=given + ['x1234c0s0b0n0']), lock(given),
+                     {'cray.csm.hsm_component_info': {'xname': 'X3000C0S19B04N0'}}])
+    r = res[0].result
+    assert r['failed'] is False and r['changed_ids'] == [A, B]
+    assert [c['ID'] for c in r['components']] == [A, B]
+    assert r['rewritten_ids'] == {'x3000c0s19b04n0': A, 'X3000C0S19B3N0': B}
+    assert res[0].requests() == [('POST', H + '/locks/status'), ('POST', H + '/locks/lock')]
+    i = res[1].result
+    assert [(c['ID'], c['Locked']) for c in i['components']] == [(A, True), (B, True)]
+    assert i['not_found'] == ['x1234c0s0b0n0']
+    assert res[2].result['changed'] is False and len(res[2].requests()) == 1
+    c = res[3].result
+    assert c['component']['ID'] == A and c['rewritten_ids'] == {'X3000C0S19B04N0': A}
+    assert res[3].requests() == [('GET', H + '/State/Components/' + A)]
+    assert locked(csm_sim, [A, B]) == {A: True, B: True}
+
+
+def test_duplicates_count_once(run_tasks, csm_sim):
+    res = run_tasks([lock([B, A, 'x3000c0s19b04n0', B])])
+    r = res[0].result
+    assert r['changed_ids'] == [B, A] and [c['ID'] for c in r['components']] == [B, A]
+    assert len(res[0].requests()) == 2
+
+
+@pytest.mark.parametrize('model', ['rigid', 'flexible'])
+def test_reserved_node(run_tasks, csm_sim, model):
+    """PCS holds a 5-minute reservation on B: HSM would refuse to lock it (rigid: 400 "Component is
+    Reserved"). The module fails before any lock call naming B, who may hold it and until when;
+    flexible first locks the others."""
+    until = hsm(csm_sim, '/locks/service/reservations', {'ComponentIDs': [B], 'ReservationDuration': 5})
+    until = until['Success'][0]['ExpirationTime']
+    res = run_tasks([lock([C, B, A], processing_model=model), info(component_ids=[B])])
+    r = res[0].result
+    assert r['failed'] is True and B in r['msg'] and 'until ' + until in r['msg'] and 'PCS, FAS or BOS' in r['msg']
+    assert [b['ID'] for b in r['blocked']] == [B]
+    if model == 'rigid':
+        assert r['changed'] is False and r['changed_ids'] == [] and 'Nothing was changed' in r['msg']
+        assert res[0].requests() == [('POST', H + '/locks/status')]
+        assert locked(csm_sim, [A, B, C]) == {A: False, B: False, C: False}
+    else:
+        assert r['changed'] is True and r['changed_ids'] == [C, A]
+        assert res[0].requests() == [('POST', H + '/locks/status'), ('POST', H + '/locks/lock')]
+        assert locked(csm_sim, [A, B, C]) == {A: True, B: False, C: True}
+    (rec,) = res[1].result['components']
+    assert rec['Reserved'] is True and rec['ExpirationTime'] == until and rec['CreationTime']
+
+
+def test_admin_reservation_blocks_unlock(run_tasks, csm_sim):
+    hsm(csm_sim, '/locks/lock', {'ComponentIDs': [A]})
+    hsm(csm_sim, '/locks/reservations', {'ComponentIDs': [A]})  # needs the lock
+    res = run_tasks([lock([A]), lock([A], state='unlocked')])
+    assert res[0].result['failed'] is False and res[0].result['changed'] is False  # already locked
+    r = res[1].result
+    assert r['failed'] is True and r['changed'] is False and 'admin' in r['msg'] and 'no expiry' in r['msg']
+    assert res[1].requests() == [('POST', H + '/locks/status')]
+    assert locked(csm_sim, [A]) == {A: True}
+
+
+def test_reservations_disabled(run_tasks, csm_sim):
+    hsm(csm_sim, '/locks/disable', {'ComponentIDs': [B]})
+    res = run_tasks([lock([A, B]), lock([A, B], processing_model='flexible')])
+    r = res[0].result
+    assert r['failed'] is True and r['changed'] is False
+    assert 'cray hsm locks repair create --component-ids ' + B in r['msg']
+    assert res[0].requests() == [('POST', H + '/locks/status')]
+    f = res[1].result
+    assert f['failed'] is True and f['changed'] is True and f['changed_ids'] == [A]
+    assert len(res[1].requests()) == 2
+    assert locked(csm_sim, [A, B]) == {A: True, B: False}
+
+
+def test_flexible_partial_success(run_tasks, csm_sim):
+    """PCS reserves C while our flexible lock call is in flight: HSM locks A and B, not C (200 with
+    Failure Reserved). The task fails naming C, and says it changed A and B."""
+    racer, raced = while_lock_in_flight(csm_sim, '/locks/service/reservations',
+                                        {'ComponentIDs': [C], 'ReservationDuration': 5})
+    res = run_tasks([lock([B, C, A], processing_model='flexible')])
+    racer.join()
+    assert raced == [200]
+    r = res[0].result
+    assert r['failed'] is True and r['changed'] is True and r['changed_ids'] == [B, A]
+    assert '%s (Reserved)' % C in r['msg']
+    assert res[0].requests() == [('POST', H + '/locks/status'), ('POST', H + '/locks/lock'),
+                                 ('POST', H + '/locks/service/reservations')]  # the last one is the other client's
+    assert locked(csm_sim, [A, B, C]) == {A: True, B: True, C: False}
+
+
+def test_info_bad_filter_fails_with_hsm_message(run_tasks):
+    res = run_tasks([info(type='Bogus')])
+    r = res[0].result
+    assert r['failed'] is True and 'Argument was not a valid HMS Type' in r['msg']

@@ -9,7 +9,8 @@ import importlib
 import pytest
 
 from ansible_collections.cray.csm.plugins.module_utils import preflight as pf
-from ansible_collections.cray.csm.plugins.module_utils.hsm import component_ids_error, lock_status, unique
+from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError
+from ansible_collections.cray.csm.plugins.module_utils.hsm import component_ids, lock_status, unique, why_blocked
 from ansible_collections.cray.csm.plugins.module_utils.xname import node_xname_error
 
 
@@ -61,22 +62,65 @@ def test_paramiko_is_loaded_on_first_use_only():
 
 def test_unique_and_ids_errors():
     assert unique(['b', 'a', 'b', 'c', 'a']) == ['b', 'a', 'c']
-    assert component_ids_error(['x3000c0s19b4n0', 'x3000c0s19b4', 'x1000c1']) is None
-    assert 'at least one' in component_ids_error([])
-    msg = component_ids_error(['x3000c0s19b4n0', 'n1', 'X3000'])
-    assert "'n1'" in msg and "'X3000'" in msg and 'x3000c0s19b4n0' in msg.split('Expected')[1]
+    assert component_ids(['x3000c0s19b4n0', 'x3000c0s19b4', 'x1000c1']) == (
+        None, ['x3000c0s19b4n0', 'x3000c0s19b4', 'x1000c1'], {})
+    assert 'at least one' in component_ids([])[0]
+    msg = component_ids(['x3000c0s19b4n0', 'n1', 'x3000-c0'])[0]
+    assert "'n1'" in msg and "'x3000-c0'" in msg and 'x3000c0s19b4n0' in msg.split('Expected')[1]
+
+
+def test_component_ids_are_canonical_without_repeats():
+    """HSM normalises every xname (hms-xname NormalizeHMSCompID): the module asks and answers in that form."""
+    error, ids, rewritten = component_ids(['X3000C0S19B04N0', 'x3000c0s19b4n0', ' x3000c0s19b3n0 ', 'x3000c0s19b04n0'])
+    assert error is None and ids == ['x3000c0s19b4n0', 'x3000c0s19b3n0']
+    assert rewritten == {'X3000C0S19B04N0': 'x3000c0s19b4n0', ' x3000c0s19b3n0 ': 'x3000c0s19b3n0',
+                         'x3000c0s19b04n0': 'x3000c0s19b4n0'}
+
+
+class StatusClient(object):
+    def __init__(self, answer):
+        self.answer, self.calls = answer, []
+
+    def post(self, path, body, safe=False):
+        self.calls.append((path, body, safe))
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
 
 
 def test_lock_status_is_one_safe_post():
-    calls = []
-
-    class Client(object):
-        def post(self, path, body, safe=False):
-            calls.append((path, body, safe))
-            return {'Components': [{'ID': 'x1c0s0b0n0', 'Locked': True}], 'NotFound': ['x2c0s0b0n0']}
-    records, missing = lock_status(Client(), ('x1c0s0b0n0', 'x2c0s0b0n0'))
+    client = StatusClient({'Components': [{'ID': 'x1c0s0b0n0', 'Locked': True}], 'NotFound': ['x2c0s0b0n0']})
+    records, missing = lock_status(client, ('x1c0s0b0n0', 'x2c0s0b0n0'))
     assert records == {'x1c0s0b0n0': {'ID': 'x1c0s0b0n0', 'Locked': True}} and missing == ['x2c0s0b0n0']
-    assert calls == [('/apis/smd/hsm/v2/locks/status', {'ComponentIDs': ['x1c0s0b0n0', 'x2c0s0b0n0']}, True)]
+    assert client.calls == [('/apis/smd/hsm/v2/locks/status', {'ComponentIDs': ['x1c0s0b0n0', 'x2c0s0b0n0']}, True)]
+
+
+def test_lock_status_when_hsm_knows_none():
+    """HSM answers 400 "Component not found" instead of a NotFound list when it knows none of the ids."""
+    client = StatusClient(CsmApiError('POST', '/locks/status', 400, 'Bad Request', 'Component not found'))
+    assert lock_status(client, ['x1c0s0b0n0', 'x2c0s0b0n0']) == ({}, ['x1c0s0b0n0', 'x2c0s0b0n0'])
+    client = StatusClient(CsmApiError('POST', '/locks/status', 400, 'Bad Request', 'Argument was not a valid xname ID'))
+    with pytest.raises(CsmApiError):
+        lock_status(client, ['x1c0s0b0n0'])
+
+
+def test_lock_status_missing_without_not_found_key():
+    """The unknown ids are what the records lack, whatever NotFound says (it is omitted when empty)."""
+    client = StatusClient({'Components': [{'ID': 'x1c0s0b0n0', 'Locked': False}]})
+    assert lock_status(client, ['x2c0s0b0n0', 'x1c0s0b0n0', 'x3c0s0b0n0'])[1] == ['x2c0s0b0n0', 'x3c0s0b0n0']
+
+
+@pytest.mark.parametrize('record,words', [
+    ({'ID': 'x1c0s0b0n0', 'Reserved': True, 'ExpirationTime': '2026-12-01T10:00:00Z'},
+     ['x1c0s0b0n0', 'until 2026-12-01T10:00:00Z', 'PCS, FAS or BOS']),
+    ({'ID': 'x1c0s0b0n0', 'Reserved': True, 'CreationTime': '2026-12-01T09:00:00Z'},
+     ['x1c0s0b0n0', 'admin', 'no expiry', 'since 2026-12-01T09:00:00Z', '/locks/reservations/remove']),
+    ({'ID': 'x1c0s0b0n0', 'Reserved': False, 'ReservationDisabled': True},
+     ['x1c0s0b0n0', 'reservations disabled', 'cray hsm locks repair create --component-ids x1c0s0b0n0']),
+])
+def test_why_blocked_names_node_holder_and_time(record, words):
+    msg = why_blocked(record)
+    assert all(w in msg for w in words), msg
 
 
 @pytest.mark.parametrize('name,ok', [('x3000c0s19b4n0', True), ('x1c0s0b0n0', True), ('x3000c0s19b4', False),
