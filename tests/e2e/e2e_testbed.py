@@ -32,10 +32,12 @@ class Nodes(object):
         self.key = key
         self.hosts = {}  # name -> dict(xname, port)
 
-    def up(self, name, xname, arch='x86_64', host_network=False):
+    def up(self, name, xname, arch='x86_64', host_network=False, privileged=False):
+        """privileged: for IMS job containers inside the node (tests/testbed/README.md)."""
         port = free_port()
         out = sh('bash', os.path.join(TESTBED, 'nodes.sh'), 'up', name, str(port), '--image', NODE_IMAGE,
-                 '--arch', arch, *(['--host-network'] if host_network else []))
+                 '--arch', arch, *(['--host-network'] if host_network else []),
+                 *(['--privileged'] if privileged else []))
         assert out.returncode == 0, out.stdout
         self.hosts[name] = dict(xname=xname, port=port)
 
