@@ -22,14 +22,13 @@ import uuid
 
 import pytest
 
-from e2e_testbed import XNAMES, Nodes, sh
+from e2e_testbed import XNAMES, Nodes, fetch_cache_packages, sh
 from test_ceph_buildcache import CACHE, ceph, rbd  # noqa: F401 - ceph is a fixture
 
 _RUN = 'csm-e2e%d' % (os.getpid() % 100000)
 NODE = _RUN + '-drain'
 X = XNAMES[0]
 IMAGE = 'kube/buildcache-' + NODE
-NODE_PACKAGES = 'ceph-common e2fsprogs rbd-fuse'
 FAST = {'remote_build_node_drain_poll_interval': '1'}
 
 
@@ -38,10 +37,8 @@ def node(testbed, ceph):  # noqa: F811
     n = Nodes(testbed)
     try:
         n.up(NODE, X, host_network=True)
-        out = sh('podman', 'exec', '-e', 'DEBIAN_FRONTEND=noninteractive', NODE, 'sh', '-c',
-                 'apt-get -q update && apt-get -q -y install --download-only ' + NODE_PACKAGES)
-        if out.returncode != 0:
-            reason = 'the node cannot get %s: %s' % (NODE_PACKAGES, out.stdout[-600:])
+        reason = fetch_cache_packages(NODE)
+        if reason:  # not installable means skip, not fail
             print(reason)
             pytest.skip(reason)
         yield n
