@@ -23,17 +23,20 @@ import uuid
 import pytest
 
 from e2e_testbed import XNAMES, Nodes, fetch_cache_packages, sh
-from test_ceph_buildcache import CACHE, ceph, rbd  # noqa: F401 - ceph is a fixture
+import test_ceph_buildcache
+from test_ceph_buildcache import CACHE, rbd
 
 _RUN = 'csm-e2e%d' % (os.getpid() % 100000)
 NODE = _RUN + '-drain'
 X = XNAMES[0]
 IMAGE = 'kube/buildcache-' + NODE
 FAST = {'remote_build_node_drain_poll_interval': '1'}
+# The test bed's Ceph (started and stopped here unless tests/run started it).
+ceph = test_ceph_buildcache.ceph
 
 
 @pytest.fixture(scope='module')
-def node(testbed, ceph):  # noqa: F811
+def node(testbed, ceph):
     n = Nodes(testbed)
     try:
         n.up(NODE, X, host_network=True)
