@@ -1,15 +1,20 @@
 """This repository used as-is as a CFS configuration layer, reproduced locally.
 
-CFS clones the layer's repository at a commit and runs `ansible-playbook <playbook>` with only
-the `ansible` bundle installed (no cray.csm collection). This test does the same from a fresh
-`git clone` of this repository's HEAD (commit first: uncommitted changes are not in the clone)
-against a test-bed node, reads the IMS key from a ConfigMap through KUBECONFIG (as in-cluster
-config would), then checks the node the way IMS does: SSH as root with the IMS key, `uname -i`,
-`which podman`, the /tmp/ims_* job count.
+CFS clones the layer's repository at a commit and runs `ansible-playbook <playbook>` in its Ansible
+execution environment (AEE) with no cray.csm collection installed. This test does the same from a
+fresh `git clone` of this repository's HEAD (commit first: uncommitted changes are not in the clone)
+with the AEE's ansible.cfg (aee-ansible.cfg), against a test-bed node WITHOUT podman that takes the
+SLES path (zypper, from stand-in Nexus repositories on the node), reads the IMS key from a ConfigMap
+through KUBECONFIG (as in-cluster config would), then checks the node the way IMS does: SSH as root
+with the IMS key, `uname -i`, `which podman`, the /tmp/ims_* job count.
+
+Ansible comes from CSM_CFS_ANSIBLE_BIN (a venv's bin folder; tests/run points it at its AEE replica,
+core 2.11, for cfs_layer@2.11), else from the Python running pytest.
 
 Needs root, podman and the test-bed images (tests/testbed/podman_setup.sh).
 Run: pytest tests/cfs_layer -v
 """
+import json
 import os
 import shutil
 import subprocess
@@ -21,7 +26,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 NODES = os.path.join(ROOT, "tests", "testbed", "nodes.sh")
 NODE, PORT, SCOPE = "csm-cfs-layer-node", 22271, "cfs-layer-test"
-BIN = os.path.dirname(sys.executable)
+IMAGE = "localhost/csm-node-zypper"
+BIN = os.environ.get("CSM_CFS_ANSIBLE_BIN") or os.path.dirname(sys.executable)
+AEE_CFG = os.path.join(HERE, "aee-ansible.cfg")
+# What a SLES 15 SP5 x86_64 node's facts would give, on the Debian test-bed node; the stand-in
+# Nexus repositories on the node are unsigned rpm-md (tests/testbed/podman_setup.sh, csm-node-zypper).
+SLES_VARS = ("podman_install_os_family=Suse podman_install_sles_sp=5 podman_install_arch=x86_64 "
+             "podman_install_zypper_repo_base_url=file:///srv/nexus/repository "
+             "podman_install_zypper_disable_gpg_check=true")
 
 
 def sh(*cmd, **kw):
@@ -35,9 +47,8 @@ def sh(*cmd, **kw):
 def node():
     if os.geteuid() != 0 or not shutil.which("podman"):
         pytest.skip("needs root and podman (tests/testbed/podman_setup.sh)")
-    if sh("podman", "image", "exists", "localhost/csm-node-podman")[0] != 0:
-        pytest.skip("image localhost/csm-node-podman missing: run tests/testbed/podman_setup.sh")
-    rc, out = sh("bash", NODES, "up", NODE, str(PORT), "--image", "localhost/csm-node-podman",
+    assert sh("podman", "image", "exists", IMAGE)[0] == 0, "image %s missing: run tests/testbed/podman_setup.sh" % IMAGE
+    rc, out = sh("bash", NODES, "up", NODE, str(PORT), "--image", IMAGE,
                  "--arch", "x86_64", "--privileged")
     assert rc == 0, out
     yield
@@ -61,13 +72,15 @@ def ims_key(_csm_sim_process):
 
 
 def cfs_env(tmp, kubeconfig):
-    """Like a CFS AEE: the ansible bundle only; cray.csm is found nowhere."""
+    """Like a CFS AEE: its ansible.cfg, the ansible bundle only; cray.csm is found nowhere."""
     empty = os.path.join(tmp, "no-collections")
     os.makedirs(empty, exist_ok=True)
     # PYTHONPATH too: Ansible also finds collections under ansible_collections/ on sys.path.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "MOLECULE_", "PYTHONPATH"))}
     env.update(PATH=BIN + os.pathsep + env.get("PATH", ""), ANSIBLE_COLLECTIONS_PATH=empty, KUBECONFIG=kubeconfig,
-               ANSIBLE_NOCOLOR="1", ANSIBLE_HOST_KEY_CHECKING="False")
+               ANSIBLE_CONFIG=AEE_CFG, ANSIBLE_NOCOLOR="1",
+               # Only what is printed: the checks below read the ok lines the AEE's cfg hides.
+               ANSIBLE_DISPLAY_OK_HOSTS="True")
     return env
 
 
@@ -77,7 +90,7 @@ def write_inventory(tmp, image):
     inv = os.path.join(tmp, "hosts-image" if image else "hosts-booted")
     with open(inv, "w") as f:
         f.write("[Compute]\n%s ansible_host=127.0.0.1 ansible_port=%d ansible_user=root "
-                "ansible_ssh_private_key_file=%s\n[Application]\n" % (NODE, PORT, key))
+                "ansible_ssh_private_key_file=%s %s\n[Application]\n" % (NODE, PORT, key, SLES_VARS))
         if image:
             f.write("[cfs_image]\n%s\n" % NODE)
     return inv
@@ -89,21 +102,51 @@ def ims_ssh(key, command):
               "root@127.0.0.1", command, timeout=60)
 
 
+def on_node(command):
+    return sh("podman", "exec", NODE, "sh", "-c", command, timeout=60)
+
+
+def installed_collections(env, cwd):
+    """Collection names Ansible finds ({path: {name: info}} from ansible-galaxy's JSON on every core)."""
+    rc, out = sh(os.path.join(BIN, "ansible-galaxy"), "collection", "list", "--format", "json", env=env, cwd=cwd)
+    assert rc == 0, out
+    found = json.loads(out[out.index("{"):])
+    return {name for colls in found.values() for name in colls}
+
+
 def test_layer_runs_from_plain_clone(node, layer, ims_key, tmp_path):
     key, kubeconfig = ims_key
     env = cfs_env(str(tmp_path), kubeconfig)
-    rc, out = sh(os.path.join(BIN, "ansible-galaxy"), "collection", "list", "cray.csm", env=env, cwd=layer)
-    assert "cray.csm" not in out, "cray.csm must not be installed for this test:\n" + out
+    rc, version = sh(os.path.join(BIN, "ansible-playbook"), "--version", env=env, cwd=layer)
+    print(version)
+    # tests/run says which core it meant (CSM_CFS_ANSIBLE_CORE): make sure that one runs.
+    want = os.environ.get("CSM_CFS_ANSIBLE_CORE")
+    assert rc == 0 and (not want or "[core %s." % want in version), version
+    assert "config file = %s" % AEE_CFG in version, version
+    names = installed_collections(env, layer)
+    assert "cray.csm" not in names, "cray.csm must not be installed for this test"
+    # What the roles use must come from the ansible bundle of this core.
+    assert {"community.general", "ansible.posix", "kubernetes.core"} <= names, sorted(names)
+    # The node starts without podman: the layer has to install it.
+    rc, out = on_node("test ! -e /usr/bin/podman && ! rpm --dbpath /var/lib/rpm -q podman")
+    assert rc == 0, "the node already has podman:\n" + out
 
     # 1. Image customization: default host pattern Application:Compute:&cfs_image.
     rc, out = sh(os.path.join(BIN, "ansible-playbook"), "-i", write_inventory(str(tmp_path), True),
                  "playbooks/ims_computes.yml", env=env, cwd=layer)
+    print(out)
     assert rc == 0, out[-4000:]
     assert "%s " % NODE in out.split("PLAY RECAP")[-1]
+    # zypper installed podman (the rpm made from the real binary) from the Containers Pool repository.
+    rc, ver = on_node("rpm --dbpath /var/lib/rpm -q --qf '%{NAME} %{VERSION}' podman")
+    assert rc == 0 and ver.startswith("podman "), ver
+    rc, hist = on_node("grep '|install|podman|' /var/log/zypp/history")
+    assert rc == 0 and "SUSE-SLE-Module-Containers-15-sp5-x86_64-Pool" in hist, hist
 
     # 2. Booted node (runtime check on), second run: nothing changes.
     rc, out = sh(os.path.join(BIN, "ansible-playbook"), "-i", write_inventory(str(tmp_path), False),
                  "playbooks/ims_computes.yml", "-e", "ims_computes_hosts=Compute", env=env, cwd=layer)
+    print(out)
     assert rc == 0, out[-4000:]
     recap = out.split("PLAY RECAP")[-1]
     assert "changed=0" in recap and "failed=0" in recap, recap

@@ -3,7 +3,9 @@
 #   1. install rootful podman and the tools to build images without a registry;
 #   2. write /etc/containers/containers.conf only when podman cannot run without it;
 #   3. build localhost/csm-node-base (debootstrap minbase + sshd + systemd) and
-#      localhost/csm-node-podman (the same plus podman and iptables), reusing them when present.
+#      localhost/csm-node-podman (the same plus podman and iptables), reusing them when present;
+#   4. build localhost/csm-node-zypper: a node WITHOUT podman that installs it the SLES way (zypper,
+#      from stand-in Nexus repositories inside the node, see build_zypper_image).
 # Environment:
 #   CSM_TESTBED_CACHE   cache directory for rootfs tarballs (default /var/cache/csm-testbed)
 #   CSM_TESTBED_REBUILD=1  rebuild both images even when they exist
@@ -12,6 +14,7 @@ set -euo pipefail
 
 BASE_IMAGE=localhost/csm-node-base
 PODMAN_IMAGE=localhost/csm-node-podman
+ZYPPER_IMAGE=localhost/csm-node-zypper
 SUITE=bookworm
 # Bump when the image recipe changes: images with another value are rebuilt.
 RECIPE=7
@@ -132,6 +135,76 @@ EOF
     log "built $PODMAN_IMAGE"
 }
 
+# A node without podman whose zypper installs the real thing. No SUSE image or repository can be had
+# here, so: Debian's zypper and rpm, podman's run-time dependencies from apt (conmon, runc, containers
+# config, its libraries) but not podman itself, and two rpm-md repositories laid out like Nexus's
+# SUSE-SLE-Module-{Basesystem,Containers}-15-SP5-x86_64-Pool under /srv/nexus/repository. The
+# Containers one holds a `podman` rpm made from Debian's podman package (the working binary), so
+# `zypper install podman` really puts /usr/bin/podman in place; `which` and `iptables` (already
+# there from apt) are stand-in rpms holding a marker file, as in molecule/podman_install_sles.
+build_zypper_image() {
+    local base_id ctx
+    base_id=$(podman image inspect --format '{{.Id}}' "$BASE_IMAGE")
+    if [ "${CSM_TESTBED_REBUILD:-0}" != 1 ] &&
+        [ "$(podman image inspect --format '{{ index .Labels "csm.testbed.base" }}' "$ZYPPER_IMAGE" 2>/dev/null)" = "$base_id" ]; then
+        log "reusing $ZYPPER_IMAGE"
+        return
+    fi
+    ctx=$(mktemp -d)
+    cat >"$ctx/repos.sh" <<'EOS'
+set -eux
+cd /tmp && apt-get download podman
+ver=$(dpkg-deb -f podman_*.deb Version | sed 's/[+~-].*//')
+mkdir -p /tmp/podman-root && dpkg-deb -x podman_*.deb /tmp/podman-root
+# What podman needs to run; systemd units and shell completions stay out (Debian's /lib is a symlink).
+files="/usr/bin/podman /usr/lib/podman/rootlessport /usr/lib/tmpfiles.d/podman.conf
+       /etc/cni/net.d/87-podman-bridge.conflist /etc/containers/libpod.conf"
+spec() {  # spec NAME VERSION FILES...: an rpm spec holding those files (copied from /tmp/podman-root)
+    local name=$1 version=$2; shift 2
+    printf 'Name: %s\nVersion: %s\nRelease: 1\nSummary: Test-bed %s for zypper\nLicense: Apache-2.0\n' "$name" "$version" "$name"
+    # The files' libraries come from dpkg, which rpm does not know: no automatic Requires.
+    printf 'AutoReqProv: no\n%%description\nTest bed rpm (cray.csm tests/testbed/podman_setup.sh).\n%%install\n'
+    for f in "$@"; do printf 'mkdir -p %%{buildroot}%s && cp -a /tmp/podman-root%s %%{buildroot}%s\n' "$(dirname "$f")" "$f" "$f"; done
+    printf '%%files\n'; printf '%s\n' "$@"
+}
+# shellcheck disable=SC2086
+spec podman "$ver" $files >/tmp/podman.spec
+mkdir -p /tmp/podman-root/usr/share/csm-testbed-rpms
+for p in which iptables; do
+    echo "$p" >/tmp/podman-root/usr/share/csm-testbed-rpms/$p
+    spec "$p" 99.0 /usr/share/csm-testbed-rpms/$p >/tmp/$p.spec
+done
+for p in podman which iptables; do
+    rpmbuild -bb --quiet --define "_topdir /tmp/rpmbuild" /tmp/$p.spec
+done
+repo=/srv/nexus/repository/SUSE-SLE-Module-%s-15-SP5-x86_64-Pool
+mkdir -p "$(printf $repo Basesystem)" "$(printf $repo Containers)"
+cp /tmp/rpmbuild/RPMS/*/podman-*.rpm "$(printf $repo Containers)/"
+cp /tmp/rpmbuild/RPMS/*/which-*.rpm /tmp/rpmbuild/RPMS/*/iptables-*.rpm "$(printf $repo Basesystem)/"
+createrepo_c -q "$(printf $repo Basesystem)" && createrepo_c -q "$(printf $repo Containers)"
+# zypp's system check looks for glibc in the rpm database, which Debian's is not.
+: >/etc/zypp/systemCheck
+rm -rf /tmp/rpmbuild /tmp/podman-root /tmp/*.spec /tmp/podman_*.deb
+test ! -e /usr/bin/podman
+EOS
+    cat >"$ctx/Containerfile" <<EOF
+FROM $BASE_IMAGE
+COPY repos.sh /tmp/repos.sh
+RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \\
+        zypper rpm createrepo-c conmon golang-github-containers-common runc uidmap iptables ca-certificates \\
+        libdevmapper1.02.1 libgpgme11 libseccomp2 libsubid4 && \\
+    bash /tmp/repos.sh && DEBIAN_FRONTEND=noninteractive apt-get purge -y -q createrepo-c && \\
+    rm -rf /tmp/repos.sh /var/cache/apt/archives/*.deb
+LABEL csm.testbed.recipe=$RECIPE csm.testbed.base=$base_id
+CMD ["/sbin/init"]
+EOF
+    log "building $ZYPPER_IMAGE (apt and rpmbuild inside the image, about a minute)"
+    podman build --pull=never -t "$ZYPPER_IMAGE" "$ctx" >"$CACHE/zypper-image-build.log" 2>&1 ||
+        { rm -rf "$ctx"; die "podman build failed, see $CACHE/zypper-image-build.log"; }
+    rm -rf "$ctx"
+    log "built $ZYPPER_IMAGE"
+}
+
 podman_runs() { podman run --rm --pull=never "$BASE_IMAGE" /bin/true >/dev/null 2>&1; }
 
 ensure_podman_runs() {
@@ -164,4 +237,5 @@ install_packages
 build_base
 ensure_podman_runs
 build_podman_image
-log "ready: $BASE_IMAGE $PODMAN_IMAGE"
+build_zypper_image
+log "ready: $BASE_IMAGE $PODMAN_IMAGE $ZYPPER_IMAGE"
