@@ -160,3 +160,45 @@ def test_layer_runs_from_plain_clone(node, layer, ims_key, tmp_path):
     assert rc == 0 and "/usr/bin/podman" in which, which
     rc, jobs = ims_ssh(key, "ls -d1 /tmp/* | grep /tmp/ims_ | wc -l")
     assert rc == 0 and jobs.strip() == "0", jobs
+
+
+def test_installed_collection_is_not_refused(tmp_path):
+    """An AEE that has cray.csm installed loads it on its core (meta/runtime.yml requires_ansible),
+    even with COLLECTIONS_ON_ANSIBLE_VERSION_MISMATCH=error, and finds the layer playbook by name."""
+    colls = tmp_path / "collections"
+    (colls / "ansible_collections" / "cray").mkdir(parents=True)
+    (colls / "ansible_collections" / "cray" / "csm").symlink_to(ROOT)
+    env = cfs_env(str(tmp_path), os.devnull)
+    env.update(ANSIBLE_COLLECTIONS_PATH=str(colls), ANSIBLE_COLLECTIONS_ON_ANSIBLE_VERSION_MISMATCH="error")
+    rc, out = sh(os.path.join(BIN, "ansible-playbook"), "--syntax-check", "-i", "localhost,", "cray.csm.ims_computes",
+                 env=env, cwd=str(tmp_path))
+    assert rc == 0, out
+    assert "does not support Ansible version" not in out, out
+
+
+def compat(*paths):
+    """aee_compat.py run by this core's Python: what the given files use that the core lacks."""
+    out = subprocess.check_output([os.path.join(BIN, "python"), os.path.join(HERE, "aee_compat.py"), ROOT]
+                                  + list(paths), universal_newlines=True, stderr=subprocess.DEVNULL)
+    return json.loads(out)
+
+
+def test_layer_uses_only_what_the_core_has():
+    """Modules, module options, keywords, filters and tests of the CFS layer and of every role
+    (ceph_buildcache too: a site may put it in a layer) exist on this core and its collections."""
+    found = compat(os.path.join(ROOT, "playbooks", "ims_computes.yml"), os.path.join(ROOT, "roles"))
+    assert found["checked"]["tasks"] >= 80 and found["checked"]["modules"] >= 15, found["checked"]
+    assert found["problems"] == {k: [] for k in ("filters", "keywords", "modules", "options", "tests")}, found
+
+
+def test_compat_check_finds_what_the_core_lacks(tmp_path):
+    bad = tmp_path / "bad.yml"
+    bad.write_text("- name: Bad option and test\n  ansible.builtin.copy: {dest: /x, no_such_option: 1}\n"
+                   "  when: x is no_such_test\n"
+                   "- name: Bad keyword\n  ansible.builtin.debug: {msg: x}\n  no_such_keyword: 1\n"
+                   "- name: Bad filter\n  ansible.builtin.debug: {msg: '{{ x | no_such_filter }}'}\n"
+                   "- name: No such module\n  ansible.builtin.no_such_module: {}\n")
+    found = compat(str(bad))["problems"]
+    assert found["options"] == ["ansible.builtin.copy: no_such_option"], found
+    assert [p.split(": ")[1] for p in found["tests"] + found["filters"]] == ["no_such_test", "no_such_filter"], found
+    assert "no_such_keyword" in found["keywords"][0] and found["modules"] == ["ansible.builtin.no_such_module"], found
