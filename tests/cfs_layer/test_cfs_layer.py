@@ -29,6 +29,7 @@ NODE, PORT, SCOPE = "csm-cfs-layer-node", 22271, "cfs-layer-test"
 IMAGE = "localhost/csm-node-zypper"
 BIN = os.environ.get("CSM_CFS_ANSIBLE_BIN") or os.path.dirname(sys.executable)
 AEE_CFG = os.path.join(HERE, "aee-ansible.cfg")
+MOLECULE_KEY_TESTS = os.path.join(ROOT, "molecule", "ims_ssh_key", "tests")
 # What a SLES 15 SP5 x86_64 node's facts would give, on the Debian test-bed node; the stand-in
 # Nexus repositories on the node are unsigned rpm-md (tests/testbed/podman_setup.sh, csm-node-zypper).
 SLES_VARS = ("podman_install_os_family=Suse podman_install_sles_sp=5 podman_install_arch=x86_64 "
@@ -131,8 +132,20 @@ def test_layer_runs_from_plain_clone(node, layer, ims_key, tmp_path):
     rc, out = on_node("test ! -e /usr/bin/podman && ! rpm --dbpath /var/lib/rpm -q podman")
     assert rc == 0, "the node already has podman:\n" + out
 
+    # 0. Check mode on the fresh node fails nothing and changes nothing (the repositories are not
+    # there yet, so zypper could not even find podman).
+    image_inventory = write_inventory(str(tmp_path), True)
+    rc, out = sh(os.path.join(BIN, "ansible-playbook"), "-i", image_inventory, "--check",
+                 "playbooks/ims_computes.yml", env=env, cwd=layer)
+    print(out)
+    assert rc == 0, out[-4000:]
+    # (ecdsa: the IMS key; the test bed's own is ed25519)
+    rc, left = on_node("test ! -e /usr/bin/podman && ! grep -qs SUSE-SLE /etc/zypp/repos.d/* && "
+                       "! grep -qs ecdsa /root/.ssh/authorized_keys")
+    assert rc == 0, "check mode changed the node:\n" + left
+
     # 1. Image customization: default host pattern Application:Compute:&cfs_image.
-    rc, out = sh(os.path.join(BIN, "ansible-playbook"), "-i", write_inventory(str(tmp_path), True),
+    rc, out = sh(os.path.join(BIN, "ansible-playbook"), "-i", image_inventory,
                  "playbooks/ims_computes.yml", env=env, cwd=layer)
     print(out)
     assert rc == 0, out[-4000:]
@@ -160,16 +173,15 @@ def test_layer_runs_from_plain_clone(node, layer, ims_key, tmp_path):
     assert rc == 0 and "/usr/bin/podman" in which, which
     rc, jobs = ims_ssh(key, "ls -d1 /tmp/* | grep /tmp/ims_ | wc -l")
     assert rc == 0 and jobs.strip() == "0", jobs
+    rc, nat = ims_ssh(key, "iptables -L -n -t nat")  # how IMS picks a free port for a job
+    assert rc == 0, nat
 
 
 def test_installed_collection_is_not_refused(tmp_path):
     """An AEE that has cray.csm installed loads it on its core (meta/runtime.yml requires_ansible),
     even with COLLECTIONS_ON_ANSIBLE_VERSION_MISMATCH=error, and finds the layer playbook by name."""
-    colls = tmp_path / "collections"
-    (colls / "ansible_collections" / "cray").mkdir(parents=True)
-    (colls / "ansible_collections" / "cray" / "csm").symlink_to(ROOT)
     env = cfs_env(str(tmp_path), os.devnull)
-    env.update(ANSIBLE_COLLECTIONS_PATH=str(colls), ANSIBLE_COLLECTIONS_ON_ANSIBLE_VERSION_MISMATCH="error")
+    env.update(ANSIBLE_COLLECTIONS_PATH=installed(tmp_path), ANSIBLE_COLLECTIONS_ON_ANSIBLE_VERSION_MISMATCH="error")
     rc, out = sh(os.path.join(BIN, "ansible-playbook"), "--syntax-check", "-i", "localhost,", "cray.csm.ims_computes",
                  env=env, cwd=str(tmp_path))
     assert rc == 0, out
@@ -202,3 +214,44 @@ def test_compat_check_finds_what_the_core_lacks(tmp_path):
     assert found["options"] == ["ansible.builtin.copy: no_such_option"], found
     assert [p.split(": ")[1] for p in found["tests"] + found["filters"]] == ["no_such_test", "no_such_filter"], found
     assert "no_such_keyword" in found["keywords"][0] and found["modules"] == ["ansible.builtin.no_such_module"], found
+
+
+def installed(tmp_path):
+    """A collections path holding this checkout as cray.csm (as an AEE with it installed has)."""
+    colls = tmp_path / "collections"
+    (colls / "ansible_collections" / "cray").mkdir(parents=True)
+    (colls / "ansible_collections" / "cray" / "csm").symlink_to(ROOT)
+    return str(colls)
+
+
+def test_bad_ims_keys_refused_on_this_core(node, _csm_sim_process, tmp_path):
+    """The Molecule scenario ims_ssh_key's bad-key cases and its -vvvv check, on this core (Molecule
+    cannot drive the AEE's core 2.11): each fails with its message, authorized_keys never changes,
+    the ConfigMap's private key is never printed."""
+    sys.path.insert(0, MOLECULE_KEY_TESTS)
+    from bad_key_cases import bad_keys, playbook_cases  # pylint: disable=import-outside-toplevel
+    pub = _csm_sim_process.ims_public_key.strip()
+    with open(_csm_sim_process.ims_private_key) as f:
+        priv = f.read()
+    cases = bad_keys(pub, priv)
+    empty = tmp_path / "empty.pub"
+    empty.write_text("\n")
+    extra = tmp_path / "extra.json"
+    extra.write_text(json.dumps({"bad_key_cases": playbook_cases(cases, str(empty)),
+                                 "results_file": str(tmp_path / "results.json")}))
+    env = cfs_env(str(tmp_path), _csm_sim_process.kubeconfig)
+    env["ANSIBLE_COLLECTIONS_PATH"] = installed(tmp_path)
+    before = on_node("sha256sum /root/.ssh/authorized_keys")
+    inventory = write_inventory(str(tmp_path), False)
+    rc, out = sh(os.path.join(BIN, "ansible-playbook"), "-i", inventory, "-e", "@%s" % extra,
+                 os.path.join(MOLECULE_KEY_TESTS, "bad_keys.yml"), env=env, cwd=str(tmp_path))
+    assert rc == 0, out[-4000:]
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert {n: m in results.get(n, "") for n, _unused, m in cases} == {n: True for n, _unused, _m in cases}, results
+    assert on_node("sha256sum /root/.ssh/authorized_keys") == before
+    rc, loud = sh(os.path.join(BIN, "ansible-playbook"), "-i", inventory, "-vvvv",
+                  os.path.join(MOLECULE_KEY_TESTS, "role_play.yml"), env=env, cwd=str(tmp_path))
+    assert rc == 0, loud[-4000:]
+    for line in priv.strip().splitlines()[1:-1]:
+        assert line not in out and line not in loud
+    assert '"private_key"' not in loud
