@@ -109,30 +109,34 @@ customize_rootfs() {
     rm -rf "$r"/var/cache/apt/archives/*.deb
 }
 
-build_podman_image() {
-    # Rebuilt whenever the base image it was made from changed.
-    local base_id
-    base_id=$(podman image inspect --format '{{.Id}}' "$BASE_IMAGE")
-    if [ "${CSM_TESTBED_REBUILD:-0}" != 1 ] &&
-        [ "$(podman image inspect --format '{{ index .Labels "csm.testbed.base" }}' "$PODMAN_IMAGE" 2>/dev/null)" = "$base_id" ]; then
-        log "reusing $PODMAN_IMAGE"
-        return
-    fi
-    local ctx
-    ctx=$(mktemp -d)
-    cat >"$ctx/Containerfile" <<EOF
-FROM $BASE_IMAGE
-RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \\
-        podman iptables runc uidmap ca-certificates && \\
-    rm -rf /var/cache/apt/archives/*.deb
-LABEL csm.testbed.recipe=$RECIPE csm.testbed.base=$base_id
-CMD ["/sbin/init"]
-EOF
-    log "building $PODMAN_IMAGE (apt inside the image, about a minute)"
-    podman build --pull=never -t "$PODMAN_IMAGE" "$ctx" >"$CACHE/podman-image-build.log" 2>&1 ||
-        { rm -rf "$ctx"; die "podman build failed, see $CACHE/podman-image-build.log"; }
+# The images below are made FROM the base image and rebuilt whenever the base changed.
+image_current() {  # image_current IMAGE BASE_ID: IMAGE exists, made from that base (and no forced rebuild)
+    [ "${CSM_TESTBED_REBUILD:-0}" != 1 ] &&
+        [ "$(podman image inspect --format '{{ index .Labels "csm.testbed.base" }}' "$1" 2>/dev/null)" = "$2" ]
+}
+
+build_on_base() {  # build_on_base IMAGE BASE_ID CTX WHAT: CTX/steps (Containerfile lines) on the base image
+    local image=$1 base_id=$2 ctx=$3 build_log=$CACHE/${1##*/}-build.log
+    { echo "FROM $BASE_IMAGE"; cat "$ctx/steps"
+      echo "LABEL csm.testbed.recipe=$RECIPE csm.testbed.base=$base_id"; echo 'CMD ["/sbin/init"]'; } >"$ctx/Containerfile"
+    log "building $image ($4, about a minute)"
+    podman build --pull=never -t "$image" "$ctx" >"$build_log" 2>&1 ||
+        { rm -rf "$ctx"; die "podman build failed, see $build_log"; }
     rm -rf "$ctx"
-    log "built $PODMAN_IMAGE"
+    log "built $image"
+}
+
+build_podman_image() {
+    local base_id ctx
+    base_id=$(podman image inspect --format '{{.Id}}' "$BASE_IMAGE")
+    if image_current "$PODMAN_IMAGE" "$base_id"; then log "reusing $PODMAN_IMAGE"; return; fi
+    ctx=$(mktemp -d)
+    cat >"$ctx/steps" <<'EOF'
+RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        podman iptables runc uidmap ca-certificates && \
+    rm -rf /var/cache/apt/archives/*.deb
+EOF
+    build_on_base "$PODMAN_IMAGE" "$base_id" "$ctx" "apt inside the image"
 }
 
 # A node without podman whose zypper installs the real thing. No SUSE image or repository can be had
@@ -145,11 +149,7 @@ EOF
 build_zypper_image() {
     local base_id ctx
     base_id=$(podman image inspect --format '{{.Id}}' "$BASE_IMAGE")
-    if [ "${CSM_TESTBED_REBUILD:-0}" != 1 ] &&
-        [ "$(podman image inspect --format '{{ index .Labels "csm.testbed.base" }}' "$ZYPPER_IMAGE" 2>/dev/null)" = "$base_id" ]; then
-        log "reusing $ZYPPER_IMAGE"
-        return
-    fi
+    if image_current "$ZYPPER_IMAGE" "$base_id"; then log "reusing $ZYPPER_IMAGE"; return; fi
     ctx=$(mktemp -d)
     cat >"$ctx/repos.sh" <<'EOS'
 set -eux
@@ -187,22 +187,15 @@ createrepo_c -q "$(printf $repo Basesystem)" && createrepo_c -q "$(printf $repo 
 rm -rf /tmp/rpmbuild /tmp/podman-root /tmp/*.spec /tmp/podman_*.deb
 test ! -e /usr/bin/podman
 EOS
-    cat >"$ctx/Containerfile" <<EOF
-FROM $BASE_IMAGE
+    cat >"$ctx/steps" <<'EOF'
 COPY repos.sh /tmp/repos.sh
-RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \\
-        zypper rpm createrepo-c conmon golang-github-containers-common runc uidmap iptables ca-certificates \\
-        libdevmapper1.02.1 libgpgme11 libseccomp2 libsubid4 && \\
-    bash /tmp/repos.sh && DEBIAN_FRONTEND=noninteractive apt-get purge -y -q createrepo-c && \\
+RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        zypper rpm createrepo-c conmon golang-github-containers-common runc uidmap iptables ca-certificates \
+        libdevmapper1.02.1 libgpgme11 libseccomp2 libsubid4 && \
+    bash /tmp/repos.sh && DEBIAN_FRONTEND=noninteractive apt-get purge -y -q createrepo-c && \
     rm -rf /tmp/repos.sh /var/cache/apt/archives/*.deb
-LABEL csm.testbed.recipe=$RECIPE csm.testbed.base=$base_id
-CMD ["/sbin/init"]
 EOF
-    log "building $ZYPPER_IMAGE (apt and rpmbuild inside the image, about a minute)"
-    podman build --pull=never -t "$ZYPPER_IMAGE" "$ctx" >"$CACHE/zypper-image-build.log" 2>&1 ||
-        { rm -rf "$ctx"; die "podman build failed, see $CACHE/zypper-image-build.log"; }
-    rm -rf "$ctx"
-    log "built $ZYPPER_IMAGE"
+    build_on_base "$ZYPPER_IMAGE" "$base_id" "$ctx" "apt and rpmbuild inside the image"
 }
 
 podman_runs() { podman run --rm --pull=never "$BASE_IMAGE" /bin/true >/dev/null 2>&1; }
