@@ -3,7 +3,9 @@
 #   1. install rootful podman and the tools to build images without a registry;
 #   2. write /etc/containers/containers.conf only when podman cannot run without it;
 #   3. build localhost/csm-node-base (debootstrap minbase + sshd + systemd) and
-#      localhost/csm-node-podman (the same plus podman and iptables), reusing them when present.
+#      localhost/csm-node-podman (the same plus podman and iptables), reusing them when present;
+#   4. build localhost/csm-node-zypper: a node WITHOUT podman that installs it the SLES way (zypper,
+#      from stand-in Nexus repositories inside the node, see build_zypper_image).
 # Environment:
 #   CSM_TESTBED_CACHE   cache directory for rootfs tarballs (default /var/cache/csm-testbed)
 #   CSM_TESTBED_REBUILD=1  rebuild both images even when they exist
@@ -12,6 +14,7 @@ set -euo pipefail
 
 BASE_IMAGE=localhost/csm-node-base
 PODMAN_IMAGE=localhost/csm-node-podman
+ZYPPER_IMAGE=localhost/csm-node-zypper
 SUITE=bookworm
 # Bump when the image recipe changes: images with another value are rebuilt.
 RECIPE=7
@@ -114,32 +117,100 @@ customize_rootfs() {
     rm -rf "$r"/var/cache/apt/archives/*.deb
 }
 
-build_podman_image() {
-    # Rebuilt whenever the base image it was made from changed.
-    local base_id
-    base_id=$(podman image inspect --format '{{.Id}}' "$BASE_IMAGE")
-    if [ "${CSM_TESTBED_REBUILD:-0}" != 1 ] &&
-        [ "$(podman image inspect --format '{{ index .Labels "csm.testbed.base" }}' "$PODMAN_IMAGE" 2>/dev/null)" = "$base_id" ] &&
-        [ "$(image_label "$PODMAN_IMAGE" csm.testbed.podman_recipe)" = "$PODMAN_RECIPE" ]; then
-        log "reusing $PODMAN_IMAGE"
-        return
-    fi
-    local ctx
-    ctx=$(mktemp -d)
-    cat >"$ctx/Containerfile" <<EOF
-FROM $BASE_IMAGE
-RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \\
-        podman iptables runc crun uidmap ca-certificates && \\
-    rm -rf /var/cache/apt/archives/*.deb && \\
-    sed -i 's/10\\.88\\./10.99./g' /etc/cni/net.d/87-podman-bridge.conflist
-LABEL csm.testbed.recipe=$RECIPE csm.testbed.base=$base_id csm.testbed.podman_recipe=$PODMAN_RECIPE
-CMD ["/sbin/init"]
-EOF
-    log "building $PODMAN_IMAGE (apt inside the image, about a minute)"
-    podman build --pull=never -t "$PODMAN_IMAGE" "$ctx" >"$CACHE/podman-image-build.log" 2>&1 ||
-        { rm -rf "$ctx"; die "podman build failed, see $CACHE/podman-image-build.log"; }
+# The images below are made FROM the base image and rebuilt whenever the base changed.
+image_current() {  # image_current IMAGE BASE_ID: IMAGE exists, made from that base (and no forced rebuild)
+    [ "${CSM_TESTBED_REBUILD:-0}" != 1 ] &&
+        [ "$(podman image inspect --format '{{ index .Labels "csm.testbed.base" }}' "$1" 2>/dev/null)" = "$2" ]
+}
+
+build_on_base() {  # build_on_base IMAGE BASE_ID CTX WHAT: CTX/steps (Containerfile lines) on the base image
+    local image=$1 base_id=$2 ctx=$3 build_log=$CACHE/${1##*/}-build.log
+    { echo "FROM $BASE_IMAGE"; cat "$ctx/steps"
+      echo "LABEL csm.testbed.recipe=$RECIPE csm.testbed.base=$base_id"; echo 'CMD ["/sbin/init"]'; } >"$ctx/Containerfile"
+    log "building $image ($4, about a minute)"
+    podman build --pull=never -t "$image" "$ctx" >"$build_log" 2>&1 ||
+        { rm -rf "$ctx"; die "podman build failed, see $build_log"; }
     rm -rf "$ctx"
-    log "built $PODMAN_IMAGE"
+    log "built $image"
+}
+
+build_podman_image() {
+    local base_id ctx
+    base_id=$(podman image inspect --format '{{.Id}}' "$BASE_IMAGE")
+    if image_current "$PODMAN_IMAGE" "$base_id" &&
+        [ "$(image_label "$PODMAN_IMAGE" csm.testbed.podman_recipe)" = "$PODMAN_RECIPE" ]; then
+        log "reusing $PODMAN_IMAGE"; return
+    fi
+    ctx=$(mktemp -d)
+    # crun: runc cannot start a container inside the node on this machine's cgroup v1; 10.99: the nested
+    # podman's default 10.88 bridge is the machine's own, and would take the node's route away.
+    cat >"$ctx/steps" <<'EOF'
+RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        podman iptables runc crun uidmap ca-certificates && \
+    rm -rf /var/cache/apt/archives/*.deb && \
+    sed -i 's/10\.88\./10.99./g' /etc/cni/net.d/87-podman-bridge.conflist
+EOF
+    echo "LABEL csm.testbed.podman_recipe=$PODMAN_RECIPE" >>"$ctx/steps"
+    build_on_base "$PODMAN_IMAGE" "$base_id" "$ctx" "apt inside the image"
+}
+
+# A node without podman whose zypper installs the real thing. No SUSE image or repository can be had
+# here, so: Debian's zypper and rpm, podman's run-time dependencies from apt (conmon, runc, containers
+# config, its libraries) but not podman itself, and two rpm-md repositories laid out like Nexus's
+# SUSE-SLE-Module-{Basesystem,Containers}-15-SP5-x86_64-Pool under /srv/nexus/repository. The
+# Containers one holds a `podman` rpm made from Debian's podman package (the working binary), so
+# `zypper install podman` really puts /usr/bin/podman in place; `which` and `iptables` (already
+# there from apt) are stand-in rpms holding a marker file, as in molecule/podman_install_sles.
+build_zypper_image() {
+    local base_id ctx
+    base_id=$(podman image inspect --format '{{.Id}}' "$BASE_IMAGE")
+    if image_current "$ZYPPER_IMAGE" "$base_id"; then log "reusing $ZYPPER_IMAGE"; return; fi
+    ctx=$(mktemp -d)
+    cat >"$ctx/repos.sh" <<'EOS'
+set -eux
+cd /tmp && apt-get download podman
+ver=$(dpkg-deb -f podman_*.deb Version | sed 's/[+~-].*//')
+mkdir -p /tmp/podman-root && dpkg-deb -x podman_*.deb /tmp/podman-root
+# What podman needs to run; systemd units and shell completions stay out (Debian's /lib is a symlink).
+files="/usr/bin/podman /usr/lib/podman/rootlessport /usr/lib/tmpfiles.d/podman.conf
+       /etc/cni/net.d/87-podman-bridge.conflist /etc/containers/libpod.conf"
+spec() {  # spec NAME VERSION FILES...: an rpm spec holding those files (copied from /tmp/podman-root)
+    local name=$1 version=$2; shift 2
+    printf 'Name: %s\nVersion: %s\nRelease: 1\nSummary: Test-bed %s for zypper\nLicense: Apache-2.0\n' "$name" "$version" "$name"
+    # The files' libraries come from dpkg, which rpm does not know: no automatic Requires.
+    printf 'AutoReqProv: no\n%%description\nTest bed rpm (cray.csm tests/testbed/podman_setup.sh).\n%%install\n'
+    for f in "$@"; do printf 'mkdir -p %%{buildroot}%s && cp -a /tmp/podman-root%s %%{buildroot}%s\n' "$(dirname "$f")" "$f" "$f"; done
+    printf '%%files\n'; printf '%s\n' "$@"
+}
+# shellcheck disable=SC2086
+spec podman "$ver" $files >/tmp/podman.spec
+mkdir -p /tmp/podman-root/usr/share/csm-testbed-rpms
+for p in which iptables; do
+    echo "$p" >/tmp/podman-root/usr/share/csm-testbed-rpms/$p
+    spec "$p" 99.0 /usr/share/csm-testbed-rpms/$p >/tmp/$p.spec
+done
+for p in podman which iptables; do
+    rpmbuild -bb --quiet --define "_topdir /tmp/rpmbuild" /tmp/$p.spec
+done
+repo=/srv/nexus/repository/SUSE-SLE-Module-%s-15-SP5-x86_64-Pool
+mkdir -p "$(printf $repo Basesystem)" "$(printf $repo Containers)"
+cp /tmp/rpmbuild/RPMS/*/podman-*.rpm "$(printf $repo Containers)/"
+cp /tmp/rpmbuild/RPMS/*/which-*.rpm /tmp/rpmbuild/RPMS/*/iptables-*.rpm "$(printf $repo Basesystem)/"
+createrepo_c -q "$(printf $repo Basesystem)" && createrepo_c -q "$(printf $repo Containers)"
+# zypp's system check looks for glibc in the rpm database, which Debian's is not.
+: >/etc/zypp/systemCheck
+rm -rf /tmp/rpmbuild /tmp/podman-root /tmp/*.spec /tmp/podman_*.deb
+test ! -e /usr/bin/podman
+EOS
+    cat >"$ctx/steps" <<'EOF'
+COPY repos.sh /tmp/repos.sh
+RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        zypper rpm createrepo-c conmon golang-github-containers-common runc uidmap iptables ca-certificates \
+        libdevmapper1.02.1 libgpgme11 libseccomp2 libsubid4 && \
+    bash /tmp/repos.sh && DEBIAN_FRONTEND=noninteractive apt-get purge -y -q createrepo-c && \
+    rm -rf /tmp/repos.sh /var/cache/apt/archives/*.deb
+EOF
+    build_on_base "$ZYPPER_IMAGE" "$base_id" "$ctx" "apt and rpmbuild inside the image"
 }
 
 podman_runs() { podman run --rm --pull=never "$BASE_IMAGE" /bin/true >/dev/null 2>&1; }
@@ -174,4 +245,5 @@ install_packages
 build_base
 ensure_podman_runs
 build_podman_image
-log "ready: $BASE_IMAGE $PODMAN_IMAGE"
+build_zypper_image
+log "ready: $BASE_IMAGE $PODMAN_IMAGE $ZYPPER_IMAGE"

@@ -13,6 +13,7 @@ import urllib.request
 
 import pytest
 import yaml
+from bad_key_cases import bad_keys, playbook_cases
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCENARIO = os.path.dirname(HERE)
@@ -101,16 +102,7 @@ def test_another_key_cannot_log_in(tmp_path):
     assert p.returncode != 0
 
 
-BAD_KEYS = [
-    ("private key pasted", {"ims_ssh_key_public_key": PRIV}, "is a PRIVATE key"),
-    ("unknown type", {"ims_ssh_key_public_key": "ssh-foo " + PUB.split()[1]}, "does not start with a known key type"),
-    ("truncated blob", {"ims_ssh_key_public_key": PUB[:60]}, "not a valid base64 key blob"),
-    ("blob cut by 4", {"ims_ssh_key_public_key": PUB[:-4]}, "not a valid base64 key blob"),
-    ("blob of another type", {"ims_ssh_key_public_key": "ssh-ed25519 " + PUB.split()[1]}, "not a valid base64 key blob"),
-    ("two keys", {"ims_ssh_key_public_key": PUB + "\n" + PUB}, "spans several lines"),
-    ("empty key file", {"ims_ssh_key_public_key_file": "EMPTY_FILE"}, "The IMS public key is empty"),
-    ("missing ConfigMap", {"ims_ssh_key_configmap_name": "no-such-configmap"}, "was not found"),
-]
+BAD_KEYS = bad_keys(PUB, PRIV)
 
 
 def key_lines(host):
@@ -124,8 +116,7 @@ def bad_key_run(host, kubeconfig, tmp_path_factory):
     d = tmp_path_factory.mktemp("bad")
     empty = d / "empty.pub"
     empty.write_text("\n")
-    cases = [{"name": n, "vars": {k: (str(empty) if v == "EMPTY_FILE" else v) for k, v in ev.items()}}
-             for n, ev, _unused in BAD_KEYS]
+    cases = playbook_cases(BAD_KEYS, str(empty))
     before = host.file(AUTH).sha256sum
     rc, out = run_role(d, {"bad_key_cases": cases, "results_file": str(d / "results.json"),
                            "ims_ssh_key_kubeconfig": kubeconfig}, playbook="bad_keys.yml")
