@@ -26,7 +26,8 @@ options:
       - One entry per node, a mapping with C(host) (inventory name), C(xname), and any of
         C(node) (the result of M(cray.csm.build_node_info); null when the node could not be read),
         C(registered) (bool, the node is in IMS's list), C(ims_status) (IMS's status record of the node),
-        C(locked) (bool, the HSM lock).
+        C(locked) (bool, the HSM lock), C(cache_expected) (bool, overrides O(cache_expected) for this node),
+        C(node_error) (why the node could not be read).
     type: list
     elements: dict
     required: true
@@ -200,7 +201,8 @@ def _node_report(entry, jobs, cache_expected, min_free, warn_free):
     node = entry.get('node')
     findings = []
     if 'node' in entry and node is None:
-        findings.append(_finding('node reachable', 'fail', 'Ansible could not read the node',
+        findings.append(_finding('node reachable', 'fail', 'Ansible could not read the node: %s'
+                                 % (entry.get('node_error') or 'unreachable'),
                                  'check that the node is booted and that Ansible reaches it over SSH (inventory '
                                  'ansible_host, ansible_user, key)'))
     if entry.get('registered') is not None:
@@ -225,7 +227,7 @@ def _node_report(entry, jobs, cache_expected, min_free, warn_free):
                                      node['arch'] or '(nothing)', FIX_ARCH))
         findings += _space_checks(node, min_free, warn_free)
         if 'cache' in node:
-            findings += _cache_checks(node, cache_expected)
+            findings += _cache_checks(node, bool(entry.get('cache_expected', cache_expected)))
     if entry.get('locked') is not None:
         findings.append(_finding('HSM lock', 'ok' if entry['locked'] else 'warn',
                                  'locked' if entry['locked'] else 'not locked', FIX_LOCK))
@@ -275,7 +277,7 @@ def build_node_status(entries, jobs=None, hosts=None, cache_expected=False, min_
     nodes = {}
     for h in order:
         entry = by_host.get(h) or dict(host=h, xname=None, node=None)
-        nodes[h] = _node_report(entry, jobs, bool(cache_expected), min_free, warn_free)
+        nodes[h] = _node_report(entry, jobs, cache_expected, min_free, warn_free)
     return dict(nodes=nodes, cannot_run_jobs=[h for h in order if not nodes[h]['can_run_jobs']],
                 table=_table(order, nodes))
 

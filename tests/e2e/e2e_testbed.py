@@ -32,10 +32,11 @@ class Nodes(object):
         self.key = key
         self.hosts = {}  # name -> dict(xname, port)
 
-    def up(self, name, xname, arch='x86_64', host_network=False):
+    def up(self, name, xname, arch='x86_64', host_network=False, image=NODE_IMAGE, privileged=False):
         port = free_port()
-        out = sh('bash', os.path.join(TESTBED, 'nodes.sh'), 'up', name, str(port), '--image', NODE_IMAGE,
-                 '--arch', arch, *(['--host-network'] if host_network else []))
+        out = sh('bash', os.path.join(TESTBED, 'nodes.sh'), 'up', name, str(port), '--image', image,
+                 '--arch', arch, *(['--host-network'] if host_network else []),
+                 *(['--privileged'] if privileged else []))
         assert out.returncode == 0, out.stdout
         self.hosts[name] = dict(xname=xname, port=port)
 
@@ -47,12 +48,15 @@ class Nodes(object):
         return dict((h['xname'], '127.0.0.1:%d' % h['port'])
                     for n, h in self.hosts.items() if names is None or n in names)
 
-    def inventory(self, path, names):
+    def inventory(self, path, names, host_vars=None):
         lines = ['[remote_build_nodes]']
         for n in names:
             h = self.hosts[n]
-            lines.append('%s xname=%s ansible_host=127.0.0.1 ansible_port=%d' % (n, h['xname'], h['port']))
-        lines += ['', '[remote_build_nodes:vars]', 'ansible_user=root',
+            lines.append(('%s xname=%s ansible_host=127.0.0.1 ansible_port=%d %s' % (
+                n, h['xname'], h['port'], (host_vars or {}).get(n, ''))).rstrip())
+        # The nodes' /tmp is a tmpfs sized from the machine's memory: a small CI machine must not
+        # fall below the playbook's free-space minimum. Tests of the minimum pass their own (-e wins).
+        lines += ['', '[remote_build_nodes:vars]', 'ansible_user=root', 'remote_build_node_min_free_gib=0.5',
                   'ansible_ssh_private_key_file=%s' % self.key,
                   "ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'",
                   'ansible_python_interpreter=/usr/bin/python3']
