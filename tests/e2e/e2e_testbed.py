@@ -33,6 +33,7 @@ class Nodes(object):
         self.hosts = {}  # name -> dict(xname, port)
 
     def up(self, name, xname, arch='x86_64', host_network=False, image=NODE_IMAGE, privileged=False):
+        """privileged: for IMS job containers inside the node (tests/testbed/README.md)."""
         port = free_port()
         out = sh('bash', os.path.join(TESTBED, 'nodes.sh'), 'up', name, str(port), '--image', image,
                  '--arch', arch, *(['--host-network'] if host_network else []),

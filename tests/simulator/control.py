@@ -104,6 +104,17 @@ class CsmSim(object):
     def set_nodes(self, nodes):
         return self._control('POST', 'nodes', nodes)
 
+    def start_job(self, remote_build_node, **kw):
+        """Start an IMS job on a registered node (footprint left over SSH); returns its record + `_sim`."""
+        kw['remote_build_node'] = remote_build_node
+        return self._control('POST', 'ims/jobs', kw)
+
+    def move_job(self, job_id, action=None, **kw):
+        """action advance, finish or fail (or status=...); orphan=True leaves the footprint at the end."""
+        if action:
+            kw['action'] = action
+        return self._control('POST', 'ims/jobs/' + job_id, kw)
+
     def expire_tokens(self):
         self._control('POST', 'tokens/expire')
 

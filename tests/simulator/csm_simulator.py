@@ -24,6 +24,7 @@ import bos  # noqa: E402
 import cfs  # noqa: E402
 import hsm  # noqa: E402
 import ims  # noqa: E402
+import ims_jobs  # noqa: E402
 import k8s  # noqa: E402
 import keycloak  # noqa: E402
 import sls  # noqa: E402
@@ -205,7 +206,7 @@ def main(argv=None):
 
     app = App(args.seed, args.csm_version)
     app.ims_keys = ims_keys()
-    for mod in (keycloak, k8s, ims, hsm, cfs, bos, sls):
+    for mod in (keycloak, k8s, ims, ims_jobs, hsm, cfs, bos, sls):
         mod.register(app)
     register_control(app)
     app.reset()

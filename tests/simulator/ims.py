@@ -18,6 +18,19 @@ def not_found():
     return problem(404, NOT_FOUND)
 
 
+def ssh_connect(app, addr, timeout):
+    """A paramiko client logged in as root with the IMS key at addr ("host:port"), as IMS's Fabric does."""
+    import paramiko
+    host, _unused, port = addr.rpartition(':')
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # Fabric default (FACTS 3.1)
+    pkey = paramiko.ECDSAKey.from_private_key(io.StringIO(app.ims_keys['private_key']))
+    client.connect(host, port=int(port), username='root', pkey=pkey, timeout=timeout,
+                   banner_timeout=timeout, auth_timeout=timeout,
+                   look_for_keys=False, allow_agent=False)
+    return client
+
+
 def node_status(app, xname):
     """Real check over SSH, in the order of IMS getStatus() (FACTS 3.1)."""
     import paramiko
@@ -28,15 +41,9 @@ def node_status(app, xname):
         # IMS uses the xname as SSH hostname; an unmapped name does not resolve (FACTS 7)
         st['sshStatus'] = 'Unable to connect to node. Error: [Errno -2] Name or service not known'
         return st
-    host, _unused, port = addr.rpartition(':')
-    client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # Fabric default (FACTS 3.1)
     timeout = float(app.config['ssh_timeout'])
     try:
-        pkey = paramiko.ECDSAKey.from_private_key(io.StringIO(app.ims_keys['private_key']))
-        client.connect(host, port=int(port), username='root', pkey=pkey, timeout=timeout,
-                       banner_timeout=timeout, auth_timeout=timeout,
-                       look_for_keys=False, allow_agent=False)
+        client = ssh_connect(app, addr, timeout)
     except (paramiko.BadHostKeyException, paramiko.AuthenticationException,
             paramiko.ssh_exception.NoValidConnectionsError, paramiko.SSHException,
             socket.error) as exc:

@@ -15,6 +15,10 @@ PODMAN_IMAGE=localhost/csm-node-podman
 SUITE=bookworm
 # Bump when the image recipe changes: images with another value are rebuilt.
 RECIPE=7
+# Bump when only the podman image's recipe changes (the base image is then kept).
+# 3: crun (runc cannot start a container in a node on this machine's cgroup v1) and a nested
+#    podman subnet 10.99.0.0/16, not the machine's 10.88.0.0/16 (the node lost its own route otherwise).
+PODMAN_RECIPE=3
 INCLUDE=python3,python3-apt,openssh-server,systemd,systemd-sysv,dbus,iproute2,procps,sudo,debianutils
 CACHE=${CSM_TESTBED_CACHE:-/var/cache/csm-testbed}
 APT=(apt-get -o DPkg::Lock::Timeout=900 -y -q)
@@ -46,6 +50,10 @@ debian_mirror() {
     uri=$(cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | grep -v '^[[:space:]]*#' |
         grep -Eo 'https?://[^ ]*debian/?' | grep -v security | head -n1 || true)
     echo "${uri:-http://deb.debian.org/debian}"
+}
+
+image_label() {  # image label: prints the label's value, empty when the image or label is absent
+    podman image inspect --format "{{ index .Labels \"$2\" }}" "$1" 2>/dev/null || true
 }
 
 image_recipe() {  # prints the recipe label of an image, empty when the image is absent
@@ -111,7 +119,8 @@ build_podman_image() {
     local base_id
     base_id=$(podman image inspect --format '{{.Id}}' "$BASE_IMAGE")
     if [ "${CSM_TESTBED_REBUILD:-0}" != 1 ] &&
-        [ "$(podman image inspect --format '{{ index .Labels "csm.testbed.base" }}' "$PODMAN_IMAGE" 2>/dev/null)" = "$base_id" ]; then
+        [ "$(podman image inspect --format '{{ index .Labels "csm.testbed.base" }}' "$PODMAN_IMAGE" 2>/dev/null)" = "$base_id" ] &&
+        [ "$(image_label "$PODMAN_IMAGE" csm.testbed.podman_recipe)" = "$PODMAN_RECIPE" ]; then
         log "reusing $PODMAN_IMAGE"
         return
     fi
@@ -120,9 +129,10 @@ build_podman_image() {
     cat >"$ctx/Containerfile" <<EOF
 FROM $BASE_IMAGE
 RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \\
-        podman iptables runc uidmap ca-certificates && \\
-    rm -rf /var/cache/apt/archives/*.deb
-LABEL csm.testbed.recipe=$RECIPE csm.testbed.base=$base_id
+        podman iptables runc crun uidmap ca-certificates && \\
+    rm -rf /var/cache/apt/archives/*.deb && \\
+    sed -i 's/10\\.88\\./10.99./g' /etc/cni/net.d/87-podman-bridge.conflist
+LABEL csm.testbed.recipe=$RECIPE csm.testbed.base=$base_id csm.testbed.podman_recipe=$PODMAN_RECIPE
 CMD ["/sbin/init"]
 EOF
     log "building $PODMAN_IMAGE (apt inside the image, about a minute)"
