@@ -31,8 +31,11 @@ options:
     type: list
     elements: dict
     required: true
-  jobs:
-    description: Every IMS job (M(cray.csm.ims_job_info)); without it the job checks are not run.
+  live_jobs:
+    description:
+      - The live IMS jobs, RV(cray.csm.ims_job_info#module:live_jobs) of M(cray.csm.ims_job_info) without filters;
+        without it the job checks are not run.
+      - A footprint of a job that is not among them is an orphan.
     type: list
     elements: dict
   hosts:
@@ -83,7 +86,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-FINAL = ('error', 'success')  # Cray-HPE/ims src/server/models/jobs.py: the statuses a job ends in
+from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xname
+
 SSH_OK = 'SSH connection established.'
 PODMAN_OK = 'Podman present at /usr/bin/podman'
 ARCHES = ('x86_64', 'aarch64')
@@ -109,10 +113,6 @@ FIX_OTHERS = ('IMS counts every /tmp/ims_* entry as a current job (numCurrentJob
 
 def _finding(check, result, seen, fix=None):
     return dict(check=check, result=result, seen=seen, fix=None if result in ('ok', 'info') else fix)
-
-
-def _live(job):
-    return job.get('status') not in FINAL
 
 
 def _job_text(job):
@@ -170,16 +170,18 @@ def _cache_checks(node, expected):
     return [_finding('build cache', 'ok', '%s mounted (%s), all job paths on it' % (point, cache.get('source')))]
 
 
-def _job_checks(entry, node, jobs):
-    """Running jobs, orphaned footprints, and the architecture of live jobs not placed on any node."""
-    out, xname = [], entry.get('xname')
-    by_id = dict((j.get('id'), j) for j in jobs)
-    here = [j for j in jobs if _live(j) and j.get('remote_build_node') == xname]
+def _job_checks(entry, node, live_jobs):
+    """Running jobs, orphaned footprints, and the architecture of live jobs not placed on any node.
+    What is live is ims_job_info's to say: a footprint of a job not in live_jobs is an orphan."""
+    out, xname = [], canonical_xname(entry.get('xname') or '')
+    live_ids = set(j.get('id') for j in live_jobs)
+    found = [fp.get('job_id') for fp in (node or {}).get('footprints') or []]
+    # A live job whose footprint is here runs here, whatever its remote_build_node says (as ims_job_info counts it).
+    here = [j for j in live_jobs if canonical_xname(j.get('remote_build_node') or '') == xname or j.get('id') in found]
     out.append(_finding('running jobs', 'info', ', '.join(_job_text(j) for j in here) or 'none'))
     arch = node.get('arch') if node else (entry.get('ims_status') or {}).get('nodeArch')
     if arch in ARCHES:
-        elsewhere = [j for j in jobs if _live(j) and not j.get('remote_build_node')]
-        other = [j for j in elsewhere if (j.get('arch') or 'x86_64') != arch]
+        other = [j for j in live_jobs if not j.get('remote_build_node') and (j.get('arch') or 'x86_64') != arch]
         if other:
             out.append(_finding('job architecture', 'warn', 'live jobs on no remote build node need another '
                                 'architecture than this node\'s %s: %s' % (arch, ', '.join(_job_text(j) for j in other)),
@@ -187,14 +189,11 @@ def _job_checks(entry, node, jobs):
                                 'JOB_ID shows it): register one with playbook cray.csm.remote_build_node'))
         else:
             out.append(_finding('job architecture', 'ok', 'no live job on no node needs another architecture than %s' % arch))
-    orphans = []
-    if node:
-        for fp in node.get('footprints') or []:
-            job = by_id.get(fp.get('job_id'))
-            if job is None or not _live(job):
-                orphans.append('%s (%s)' % (fp.get('job_id'), 'unknown to IMS' if job is None else job.get('status')))
-        out.append(_finding('orphaned footprints', 'warn' if orphans else 'ok', ', '.join(orphans) or 'none', FIX_ORPHANS))
-    return out, [j.get('id') for j in here], [o.split()[0] for o in orphans]
+    orphans = [i for i in found if i not in live_ids]
+    if node and 'footprints' in node:
+        out.append(_finding('orphaned footprints', 'warn' if orphans else 'ok',
+                            ', '.join(orphans) + ' (jobs IMS no longer runs)' if orphans else 'none', FIX_ORPHANS))
+    return out, [j.get('id') for j in here], orphans
 
 
 def _node_report(entry, jobs, cache_expected, min_free, warn_free):
@@ -262,11 +261,11 @@ def _table(order, nodes):
     return lines
 
 
-def build_node_status(entries, jobs=None, hosts=None, cache_expected=False, min_free_gib=0, warn_free_gib=0):
+def build_node_status(entries, live_jobs=None, hosts=None, cache_expected=False, min_free_gib=0, warn_free_gib=0):
     if not isinstance(entries, list) or not all(isinstance(e, dict) and e.get('host') for e in entries):
         raise AnsibleFilterError('build_node_status: expected a list of mappings, each with a host; got %r' % (entries,))
-    if jobs is not None and not isinstance(jobs, list):
-        raise AnsibleFilterError('build_node_status: jobs must be a list of IMS jobs, got %r' % (jobs,))
+    if live_jobs is not None and not isinstance(live_jobs, list):
+        raise AnsibleFilterError('build_node_status: live_jobs must be a list of IMS jobs, got %r' % (live_jobs,))
     try:
         min_free, warn_free = float(min_free_gib), float(warn_free_gib)
     except (TypeError, ValueError):
@@ -277,7 +276,7 @@ def build_node_status(entries, jobs=None, hosts=None, cache_expected=False, min_
     nodes = {}
     for h in order:
         entry = by_host.get(h) or dict(host=h, xname=None, node=None)
-        nodes[h] = _node_report(entry, jobs, cache_expected, min_free, warn_free)
+        nodes[h] = _node_report(entry, live_jobs, cache_expected, min_free, warn_free)
     return dict(nodes=nodes, cannot_run_jobs=[h for h in order if not nodes[h]['can_run_jobs']],
                 table=_table(order, nodes))
 

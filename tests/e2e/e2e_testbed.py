@@ -76,3 +76,32 @@ class Result(object):
     @property
     def changed(self):
         return sum(r['changed'] for r in self.recap.values())
+
+
+def node_sh(container, script):
+    """Run a bash script in a node container as root; asserts it succeeds, returns its output."""
+    out = subprocess.run(['podman', 'exec', container, 'bash', '-c', script], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+    assert out.returncode == 0, (script, out.stdout)
+    return out.stdout
+
+
+def make_footprint(container, job_id):
+    """What an IMS job stopped irregularly leaves (Troubleshoot page): its directory, image and container."""
+    node_sh(container, 'set -e; mkdir -p /tmp/ims_{0}; tar -cf - -T /dev/null | podman import -q - localhost/ims-remote-{0}:1.0.0'
+                       ' >/dev/null; podman create -q --name ims-{0} -v /mnt/image localhost/ims-remote-{0}:1.0.0 /bin/true'
+            .format(job_id))
+
+
+def node_state(container):
+    """What a node holds that a day-2 playbook could change: /tmp, mounts, root's keys, podman's objects."""
+    return node_sh(container, 'ls -1a /tmp /mnt 2>&1; cat /root/.ssh/authorized_keys; findmnt -rn -o TARGET,SOURCE | sort;'
+                              ' if command -v podman >/dev/null; then podman ps -a --format "{{.Names}}" | sort;'
+                              ' podman images --format "{{.Repository}}:{{.Tag}}" | sort; podman volume ls -q | sort; fi')
+
+
+def api(sim, method, path, body=None, want=200):
+    """A CSM API call with a token; asserts the status."""
+    status, out = sim.request(method, path, body, headers={'Authorization': 'Bearer ' + sim.token()})
+    assert status == want, (method, path, status, out)
+    return out

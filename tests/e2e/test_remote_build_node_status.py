@@ -4,11 +4,10 @@ the nodes over real SSH with its IMS key as IMS does.
 """
 import json
 import os
-import subprocess
 
 import pytest
 
-from e2e_testbed import Nodes
+from e2e_testbed import Nodes, api, make_footprint, node_sh, node_state
 
 _RUN = 'csm-e2es%d' % (os.getpid() % 100000)
 OK = _RUN + '-ok'             # healthy, with an orphaned footprint (a job IMS does not know)
@@ -21,27 +20,6 @@ X = {OK: 'x3000c0s19b4n0', NOKEY: 'x3000c0s19b3n0', NOPODMAN: 'x3000c0s19b1n0', 
 ORPHAN = '0badc0de-0000-4000-8000-000000000001'
 PODMAN_IMAGE = 'localhost/csm-node-podman'
 BASE_IMAGE = 'localhost/csm-node-base'
-
-
-def node_sh(container, script):
-    out = subprocess.run(['podman', 'exec', container, 'bash', '-c', script], stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, universal_newlines=True, check=False)
-    assert out.returncode == 0, (script, out.stdout)
-    return out.stdout
-
-
-def make_footprint(container, job_id):
-    """What an IMS job stopped irregularly leaves (Troubleshoot page): its directory, image and container."""
-    node_sh(container, 'set -e; mkdir -p /tmp/ims_{0}; tar -cf - -T /dev/null | podman import -q - localhost/ims-remote-{0}:1.0.0'
-                       ' >/dev/null; podman create -q --name ims-{0} -v /mnt/image localhost/ims-remote-{0}:1.0.0 /bin/true'
-            .format(job_id))
-
-
-def node_state(container):
-    """What the status playbook must not change on a node."""
-    return node_sh(container, 'ls -1a /tmp /mnt 2>&1; cat /root/.ssh/authorized_keys; findmnt -rn -o TARGET,SOURCE | sort;'
-                              ' if command -v podman >/dev/null; then podman ps -a --format "{{.Names}} {{.State}}";'
-                              ' podman images --format "{{.Repository}}:{{.Tag}}"; fi')
 
 
 @pytest.fixture(scope='module')
@@ -58,12 +36,6 @@ def nodes(testbed):
         yield n
     finally:
         n.down()
-
-
-def api(sim, method, path, body=None, want=200):
-    status, out = sim.request(method, path, body, headers={'Authorization': 'Bearer ' + sim.token()})
-    assert status == want, (method, path, status, out)
-    return out
 
 
 def registered(sim):

@@ -18,7 +18,9 @@ RECIPE=7
 # Bump when only the podman image's recipe changes (the base image is then kept).
 # 3: crun (runc cannot start a container in a node on this machine's cgroup v1) and a nested
 #    podman subnet 10.99.0.0/16, not the machine's 10.88.0.0/16 (the node lost its own route otherwise).
-PODMAN_RECIPE=3
+# 4: the nested podman uses cgroupfs: with systemd as its cgroup manager (cgroup v1 here), stopping or
+#    killing one container in a node killed every other container of that node too.
+PODMAN_RECIPE=4
 INCLUDE=python3,python3-apt,openssh-server,systemd,systemd-sysv,dbus,iproute2,procps,sudo,debianutils
 CACHE=${CSM_TESTBED_CACHE:-/var/cache/csm-testbed}
 APT=(apt-get -o DPkg::Lock::Timeout=900 -y -q)
@@ -131,7 +133,9 @@ FROM $BASE_IMAGE
 RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \\
         podman iptables runc crun uidmap ca-certificates && \\
     rm -rf /var/cache/apt/archives/*.deb && \\
-    sed -i 's/10\\.88\\./10.99./g' /etc/cni/net.d/87-podman-bridge.conflist
+    sed -i 's/10\\.88\\./10.99./g' /etc/cni/net.d/87-podman-bridge.conflist && \\
+    mkdir -p /etc/containers/containers.conf.d && \\
+    printf '[engine]\\ncgroup_manager = "cgroupfs"\\n' >/etc/containers/containers.conf.d/testbed-node.conf
 LABEL csm.testbed.recipe=$RECIPE csm.testbed.base=$base_id csm.testbed.podman_recipe=$PODMAN_RECIPE
 CMD ["/sbin/init"]
 EOF

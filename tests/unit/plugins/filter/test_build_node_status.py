@@ -36,8 +36,8 @@ def entry(**kw):
 
 
 def jobs():
-    return [dict(id=LIVE, status='building_image', job_type='customize', arch='x86_64', remote_build_node=X),
-            dict(id=DEAD, status='error', job_type='create', arch='x86_64', remote_build_node=X)]
+    """The live jobs (ims_job_info's live_jobs): DEAD and UNKNOWN are not among them."""
+    return [dict(id=LIVE, status='building_image', job_type='customize', arch='x86_64', remote_build_node=X.upper())]
 
 
 def results(report, host='n1'):
@@ -49,10 +49,10 @@ def failing(report, host='n1'):
 
 
 def test_healthy_node_can_run_jobs():
-    r = build_node_status([entry()], jobs=jobs(), min_free_gib=10, warn_free_gib=50)
+    r = build_node_status([entry()], live_jobs=jobs(), min_free_gib=10, warn_free_gib=50)
     assert r['cannot_run_jobs'] == [] and r['nodes']['n1']['can_run_jobs']
     assert set(results(r).values()) <= {'ok', 'info'}, results(r)
-    assert r['nodes']['n1']['live_jobs'] == [LIVE] and r['nodes']['n1']['orphans'] == []
+    assert r['nodes']['n1']['live_jobs'] == [LIVE] and r['nodes']['n1']['orphans'] == []  # xnames canonicalised
     assert r['table'][1].split()[-1] == 'yes'
     assert all(f['fix'] is None for f in r['nodes']['n1']['findings'])
 
@@ -70,7 +70,7 @@ def test_healthy_node_can_run_jobs():
     (dict(node=None), 'node reachable', 'ansible_host'),
 ])
 def test_each_fault_fails_the_node_with_its_fix(change, check, fix_word):
-    r = build_node_status([entry(**change)], jobs=jobs(), min_free_gib=1, warn_free_gib=5)
+    r = build_node_status([entry(**change)], live_jobs=jobs(), min_free_gib=1, warn_free_gib=5)
     assert r['cannot_run_jobs'] == ['n1']
     assert check in failing(r), results(r)
     assert fix_word in failing(r)[check]['fix']
@@ -102,8 +102,12 @@ def test_cache_expected_but_not_mounted_or_not_bound():
 
 def test_orphans_are_footprints_of_final_or_unknown_jobs_only():
     fps = [dict(job_id=i) for i in (LIVE, DEAD, UNKNOWN)]
-    r = build_node_status([entry(node=node(footprints=fps))], jobs=jobs())
+    r = build_node_status([entry(node=node(footprints=fps))], live_jobs=jobs())
     assert sorted(r['nodes']['n1']['orphans']) == sorted([DEAD, UNKNOWN])
+    # a live job whose footprint is here runs here, whatever its remote_build_node says
+    elsewhere = [dict(jobs()[0], remote_build_node='x3000c0s19b3n0')]
+    r2 = build_node_status([entry(node=node(footprints=fps))], live_jobs=elsewhere)
+    assert r2['nodes']['n1']['live_jobs'] == [LIVE] and LIVE not in r2['nodes']['n1']['orphans']
     assert results(r)['orphaned footprints'] == 'warn' and r['nodes']['n1']['can_run_jobs']
     # without the job list nothing is called an orphan
     assert build_node_status([entry(node=node(footprints=fps))])['nodes']['n1']['orphans'] == []
@@ -111,7 +115,8 @@ def test_orphans_are_footprints_of_final_or_unknown_jobs_only():
 
 def test_lock_and_job_architecture_warn():
     waiting = jobs() + [dict(id=UNKNOWN, status='creating', arch='aarch64', remote_build_node='')]
-    r = build_node_status([entry(locked=False)], jobs=waiting)
+    assert results(build_node_status([entry()], live_jobs=jobs()))['job architecture'] == 'ok'
+    r = build_node_status([entry(locked=False)], live_jobs=waiting)
     assert results(r)['HSM lock'] == 'warn' and results(r)['job architecture'] == 'warn'
     assert r['nodes']['n1']['can_run_jobs']
 
