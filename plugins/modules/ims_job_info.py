@@ -43,8 +43,8 @@ options:
     choices: [create, customize]
   footprints:
     description:
-      - Job ids whose C(/tmp/ims_<id>) directory was found on the node, for example from M(ansible.builtin.find)
-        on C(/tmp) with pattern C(ims_*).
+      - The C(/tmp/ims_<id>) directories found on the node (paths, as M(ansible.builtin.find) on C(/tmp) with
+        pattern C(ims_*) returns them, or bare job ids).
       - A live job named here counts as running on the node whatever its C(remote_build_node) says; the others
         are RV(orphans).
     type: list
@@ -86,7 +86,7 @@ EXAMPLES = r'''
 - name: Wait up to an hour until the node runs no IMS job
   cray.csm.ims_job_info:
     remote_build_node: x3000c0s19b4n0
-    footprints: "{{ job_dirs.files | map(attribute='path') | map('basename') | map('regex_replace', '^ims_', '') | list }}"
+    footprints: "{{ job_dirs.files | map(attribute='path') | list }}"
     wait: true
     wait_timeout: 3600
   delegate_to: localhost
@@ -162,6 +162,12 @@ STATUSES = ['creating', 'fetching_image', 'fetching_recipe', 'waiting_for_repos'
 FINAL = ('error', 'success')
 
 
+def footprint_id(value):
+    """The job id of a footprint: /tmp/ims_<id>, ims_<id> or <id>."""
+    name = value.rstrip('/').rsplit('/', 1)[-1]
+    return name[len('ims_'):] if name.startswith('ims_') else name
+
+
 def is_live(job):
     return job.get('status') not in FINAL
 
@@ -190,7 +196,7 @@ class Jobs(object):
     def __init__(self, records, p, node):
         self.all = sorted([j for j in records if isinstance(j, dict)], key=lambda j: j.get('created') or '')
         self.matched = [j for j in self.all if matches(j, p, node)]
-        footprints = set(p['footprints'])
+        footprints = set(footprint_id(f) for f in p['footprints'])
         counted = footprints | set(j.get('id') for j in self.matched)
         self.live = [j for j in self.all if is_live(j) and j.get('id') in counted]
         by_id = dict((j.get('id'), j) for j in self.all)

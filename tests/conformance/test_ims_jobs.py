@@ -83,23 +83,26 @@ def test_delete_one(api, csm_sim, node):
     assert api.call('DELETE', P + '/jobs/' + job['id']).status_code == 404
 
 
+def job_ids(api):
+    return [j['id'] for j in api.call('GET', P + '/jobs', validate=False).json()]
+
+
 def test_delete_collection_filters(api, csm_sim, node):
     ok_create = start(csm_sim, job_type='create', status='success')
     start(csm_sim, status='error')
     live = start(csm_sim, status='waiting_on_user')
     k8s = start(csm_sim, node='', status='success')
     assert k8s['remote_build_node'] == ''  # a job IMS runs in Kubernetes
-    ids = lambda: [j['id'] for j in api.call('GET', P + '/jobs', validate=False).json()]  # noqa: E731
     # status is repeatable; job_type is one value (request.args.get) - Q-IMS-11
     r = api.call('DELETE', P + '/jobs', params={'status': ['success', 'error'], 'job_type': 'customize'})
     assert r.status_code == 204
-    assert ids() == [ok_create['id'], live['id']]
+    assert job_ids(api) == [ok_create['id'], live['id']]
     # an age filter keeps what is younger
     assert api.call('DELETE', P + '/jobs', params={'age': '1d'}).status_code == 204
-    assert ids() == [ok_create['id'], live['id']]
+    assert job_ids(api) == [ok_create['id'], live['id']]
     # statuses are lower-cased first (the spec's enum has no upper case)
     r = api.call('DELETE', P + '/jobs', params={'status': 'SUCCESS'}, request_valid=False)
-    assert r.status_code == 204 and ids() == [live['id']]
+    assert r.status_code == 204 and job_ids(api) == [live['id']]
 
 
 @pytest.mark.parametrize('params,detail', [

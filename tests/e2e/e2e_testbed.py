@@ -9,6 +9,8 @@ TESTBED = os.path.join(COLL, 'tests', 'testbed')
 NODE_IMAGE = 'localhost/csm-node-podman'
 # HSM components of the simulator's seed that are powered on.
 XNAMES = ['x3000c0s19b4n0', 'x3000c0s19b3n0', 'x3000c0s19b1n0']
+# What the ceph_buildcache role installs on Debian for the fuse map method.
+CACHE_NODE_PACKAGES = 'ceph-common e2fsprogs rbd-fuse'
 RECAP = re.compile(r'^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
 
 
@@ -23,6 +25,15 @@ def free_port():
 def sh(*args):
     return subprocess.run(list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True, check=False)
+
+
+def fetch_cache_packages(name):
+    """Download the build cache packages in the node, from the mirror the role uses; None, or why not."""
+    out = sh('podman', 'exec', '-e', 'DEBIAN_FRONTEND=noninteractive', name, 'sh', '-c',
+             'apt-get -q update && apt-get -q -y install --download-only ' + CACHE_NODE_PACKAGES)
+    if out.returncode != 0:
+        return 'the node cannot get %s: %s' % (CACHE_NODE_PACKAGES, out.stdout[-600:])
+    return None
 
 
 class Nodes(object):

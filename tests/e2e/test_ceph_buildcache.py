@@ -21,7 +21,7 @@ import uuid
 
 import pytest
 
-from e2e_testbed import TESTBED, XNAMES, Nodes, sh
+from e2e_testbed import TESTBED, XNAMES, Nodes, fetch_cache_packages, sh
 
 _RUN = 'csm-e2e%d' % (os.getpid() % 100000)
 NODE = _RUN + '-cache'
@@ -30,8 +30,6 @@ IMAGE = 'kube/' + IMAGE_NAME
 CEPH_DIR = os.environ.get('CSM_CEPH_DIR', '/var/tmp/csm-ceph')
 FUSE_DIR = '/run/ceph-buildcache/rbd-fuse'
 BINDS = ['/tmp', '/var/lib/containers', '/var/tmp']
-# What the role installs on Debian for the fuse map method.
-NODE_PACKAGES = 'ceph-common e2fsprogs rbd-fuse'
 CACHE = {
     'remote_build_node_cache': 'true',
     'ceph_buildcache_config_src': os.path.join(CEPH_DIR, 'etc'),
@@ -87,10 +85,8 @@ def node(testbed, ceph):
     try:
         n.up(NODE, XNAMES[0], host_network=True)
         # Same packages, same mirror as the role's apt task: not installable means skip, not fail.
-        out = sh('podman', 'exec', '-e', 'DEBIAN_FRONTEND=noninteractive', NODE, 'sh', '-c',
-                 'apt-get -q update && apt-get -q -y install --download-only ' + NODE_PACKAGES)
-        if out.returncode != 0:
-            reason = 'the node cannot get %s: %s' % (NODE_PACKAGES, out.stdout[-600:])
+        reason = fetch_cache_packages(NODE)
+        if reason:
             print(reason)
             pytest.skip(reason)
         yield n

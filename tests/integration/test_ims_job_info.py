@@ -52,16 +52,27 @@ def test_filters_and_one_request_each(run_tasks, csm_sim):
                                            [('GET', JOBS)]]
 
 
+def finish_once_polled(sim, job_id, stop, polls=2):
+    """End the job once the module has read IMS's job list `polls` times (it is waiting then)."""
+    while not stop.wait(0.3):
+        if len([e for e in sim.log() if (e['method'], e['path']) == ('GET', JOBS)]) >= polls:
+            sim.move_job(job_id, 'finish')
+            return
+
+
 def test_wait_until_the_job_ends(run_tasks, csm_sim):
     j = jobs_on_nodes(csm_sim)
-    timer = threading.Timer(3, csm_sim.move_job, (j['live'], 'finish'))
-    timer.start()
+    csm_sim.clear_log()
+    stop = threading.Event()
+    ender = threading.Thread(target=finish_once_polled, args=(csm_sim, j['live'], stop))
+    ender.start()
     try:
         res = run_tasks([info(remote_build_node=X, wait=True, poll_interval=1, wait_timeout=60)])
     finally:
-        timer.cancel()
+        stop.set()
+        ender.join()
     r = res[0].result
-    assert r['failed'] is False and r['live_jobs'] == [] and r['waited'] >= 2
+    assert r['failed'] is False and r['live_jobs'] == [] and r['waited'] >= 1
     assert r['waited_for'] == [dict(id=j['live'], status='success')]
     assert len(res[0].requests()) >= 3 and set(res[0].requests()) == {('GET', JOBS)}
 

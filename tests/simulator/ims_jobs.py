@@ -260,16 +260,22 @@ def register(app):
     register_control(app)
 
 
+def json_object(req):
+    """The request's JSON object ({} without a body), or None."""
+    try:
+        b = req.json() if req.body else {}
+    except ValueError:
+        return None
+    return b if isinstance(b, dict) else None
+
+
 def register_control(app):
     """Control routes (no auth): start a job on a node, move it through its statuses."""
 
     @app.route('POST', '/_sim/ims/jobs', auth=False)
     def start_job(app, req):
-        try:
-            b = req.json() if req.body else {}
-        except ValueError:
-            b = None
-        if not isinstance(b, dict):
+        b = json_object(req)
+        if b is None:
             return problem(400, 'JSON object expected')
         xname = b.get('remote_build_node') or ''
         job_type = b.get('job_type', 'customize')
@@ -299,11 +305,8 @@ def register_control(app):
 
     @app.route('POST', '/_sim/ims/jobs/(?P<job_id>[^/]+)', auth=False)
     def move_job(app, req, job_id):
-        try:
-            b = req.json() if req.body else {}
-        except ValueError:
-            b = None
-        if not isinstance(b, dict):
+        b = json_object(req)
+        if b is None:
             return problem(400, 'JSON object expected')
         with app.lock:
             job = app.data['jobs'].get(job_id)

@@ -54,7 +54,7 @@ def test_by_id_and_unknown_id(monkeypatch, fake_client):
 def test_footprints_live_elsewhere_and_orphans(monkeypatch, fake_client):
     fake_client.on('GET', JOBS, ALL)
     # j2 is live on another node but has a directory here; j3 ended; j7 is unknown to IMS
-    r = run_module(ims_job_info.main, dict(remote_build_node=X, footprints=['j2', 'j3', 'j7']), monkeypatch)
+    r = run_module(ims_job_info.main, dict(remote_build_node=X, footprints=['/tmp/ims_j2', 'ims_j3', 'j7']), monkeypatch)
     assert [j['id'] for j in r['live_jobs']] == ['j1', 'j2', 'j5']
     assert r['orphans'] == [dict(id='j3', status='success'), dict(id='j7', status=None)]
     assert r['message'].endswith('; 2 orphaned footprints: j3, j7')
