@@ -270,7 +270,7 @@ def build_node_status(entries, live_jobs=None, hosts=None, cache_expected=False,
         min_free, warn_free = float(min_free_gib), float(warn_free_gib)
     except (TypeError, ValueError):
         raise AnsibleFilterError('build_node_status: min_free_gib and warn_free_gib must be numbers, got %r and %r'
-                                 % (min_free_gib, warn_free_gib))
+                                 % (min_free_gib, warn_free_gib)) from None
     by_host = dict((e['host'], e) for e in entries)
     order = [e['host'] for e in entries] + [h for h in hosts or [] if h not in by_host]
     nodes = {}
