@@ -171,7 +171,8 @@ class Podman(object):
         self._run('rmi', name)
 
 
-def read_footprints(podman, parent=JOB_DIR_PARENT):
+def read_footprints(podman, parent=None):
+    parent = parent or JOB_DIR_PARENT
     dir_ids, others = job_dirs(parent)
     return footprints(dir_ids, podman.containers(), podman.images(), parent), others
 

@@ -157,6 +157,10 @@ def key_authorized(public_key, path):
     return any(parts[1] in line.split() for line in lines if line.strip() and not line.lstrip().startswith('#'))
 
 
+def root_authorized_keys():
+    return os.path.join(os.path.expanduser('~root'), '.ssh', 'authorized_keys')
+
+
 def run(module, name, *args):
     """(rc, stdout) of a command found on PATH; (127, '') when the node has no such command."""
     path = module.get_bin_path(name)
@@ -186,7 +190,7 @@ def main():
     podman_path = out.strip() if rc == 0 else ''
     authorized = None
     if p['ims_public_key'] is not None:
-        authorized = key_authorized(p['ims_public_key'], os.path.join(os.path.expanduser('~root'), '.ssh', 'authorized_keys'))
+        authorized = key_authorized(p['ims_public_key'], root_authorized_keys())
     with open('/proc/self/mountinfo') as f:
         mounts = build_node.parse_mountinfo(f.read())
     measured = build_node.space(p['paths'], p['cache_mount_point'], mounts)
