@@ -44,13 +44,8 @@ options:
     description: List the IMS job footprints (runs C(podman ps -a) and C(podman images) where podman is installed).
     type: bool
     default: true
-attributes:
-  check_mode:
-    description: The module only reads, so it runs fully in check mode.
-    support: full
-  diff_mode:
-    description: The module changes nothing, so there is no diff.
-    support: N/A
+extends_documentation_fragment:
+  - cray.csm.attributes.info_module
 notes:
   - Needs Python 3.6 or later on the node.
 seealso:
@@ -91,8 +86,7 @@ space:
   elements: dict
   contains:
     path: {description: The path., type: str}
-    exists: {description: Whether the path exists (else it was measured at RV(space[].measured_at)).,
-             type: bool}
+    exists: {description: "Whether the path exists (else it was measured at RV(space[].measured_at)).", type: bool}
     measured_at: {description: The path measured., type: str}
     free_bytes: {description: Bytes free for an unprivileged writer (statvfs f_bavail)., type: int}
     free_gib: {description: The same in GiB, rounded to 2 decimals., type: float}

@@ -20,7 +20,7 @@ description:
     remove unused volumes of containers that are not IMS jobs'.
   - Only names that hold one of O(job_ids) are touched; a job id that is not a UUID is refused before anything
     changes. Which jobs are dead is the caller's to decide from IMS (playbooks/clean_remote_build_node.yml removes
-    only jobs in a final status or unknown to IMS). Never pass the id of a live job: its build would be lost.
+    only jobs in a final status or unknown to IMS). Never pass the id of a live job; its build would be lost.
   - What is not there is skipped, so a re-run changes nothing.
 author:
   - cray.csm contributors (!UNKNOWN)

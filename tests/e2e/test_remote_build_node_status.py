@@ -86,6 +86,8 @@ def test_status_names_each_fault_and_its_fix_and_changes_nothing(csm_sim, nodes,
             authorize_ims_key(csm_sim, name)
     api(csm_sim, 'POST', '/apis/smd/hsm/v2/locks/lock', {'ComponentIDs': [X[OK]]})
     make_footprint(OK, ORPHAN)
+    live = csm_sim.start_job(X[OK])['id']  # a job running on OK, with its real container
+    waiting = csm_sim.start_job('', arch='aarch64')['id']  # runs in Kubernetes: no aarch64 node
     inv = nodes.inventory(str(tmp_path / 'inventory.ini'), list(nodes.hosts),
                           host_vars={CACHE: 'remote_build_node_cache=true'})
     before = dict((n, node_state(n)) for n in nodes.hosts)
@@ -108,7 +110,10 @@ def test_status_names_each_fault_and_its_fix_and_changes_nothing(csm_sim, nodes,
         ok = findings(report, OK)
         assert ok['orphaned footprints']['result'] == 'warn' and ORPHAN in ok['orphaned footprints']['seen']
         assert 'clean_remote_build_node' in ok['orphaned footprints']['fix']
-        assert ok['IMS: current jobs']['seen'].startswith('1 '), 'IMS counts the orphan directory as a job'
+        assert ok['IMS: current jobs']['seen'].startswith('2 '), 'IMS counts the orphan directory as a job too'
+        assert live in ok['running jobs']['seen'] and report['nodes'][OK]['live_jobs'] == [live]
+        assert report['nodes'][OK]['orphans'] == [ORPHAN]
+        assert ok['job architecture']['result'] == 'warn' and waiting in ok['job architecture']['seen']
         assert ok['HSM lock']['result'] == 'ok' and findings(report, NOKEY)['HSM lock']['result'] == 'warn'
 
         nokey = findings(report, NOKEY)
