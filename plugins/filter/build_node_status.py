@@ -254,8 +254,8 @@ def _table(order, nodes):
         lines.append('')
         lines.append('%s (%s): %s' % (h, n['xname'] or h, 'can run jobs' if n['can_run_jobs'] else 'CANNOT RUN JOBS'))
         for f in n['findings']:
-            lines.append('  %-4s  %-32s  %s' % (f['result'].upper() if f['result'] in ('fail', 'warn') else f['result'],
-                                                  f['check'], f['seen']))
+            result = f['result'].upper() if f['result'] in ('fail', 'warn') else f['result']
+            lines.append('  %-4s  %-32s  %s' % (result, f['check'], f['seen']))
             if f['fix']:
                 lines.append('        %-32s  fix: %s' % ('', f['fix']))
     return lines

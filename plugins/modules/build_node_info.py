@@ -85,36 +85,75 @@ space:
   type: list
   elements: dict
   contains:
-    path: {description: The path., type: str}
-    exists: {description: "Whether the path exists (else it was measured at RV(space[].measured_at)).", type: bool}
-    measured_at: {description: The path measured., type: str}
-    free_bytes: {description: Bytes free for an unprivileged writer (statvfs f_bavail)., type: int}
-    free_gib: {description: The same in GiB, rounded to 2 decimals., type: float}
-    size_bytes: {description: Size of the filesystem., type: int}
-    mount_point: {description: Mount point of the mount that holds the path., type: str}
-    source: {description: Source of that mount., type: str}
-    fstype: {description: Filesystem type of that mount., type: str}
-    on_cache: {description: Whether that mount is the build cache's filesystem., type: bool}
+    path:
+      description: "The path."
+      type: str
+    exists:
+      description: "Whether the path exists (else it was measured at RV(space[].measured_at))."
+      type: bool
+    measured_at:
+      description: "The path measured."
+      type: str
+    free_bytes:
+      description: "Bytes free for an unprivileged writer (statvfs f_bavail)."
+      type: int
+    free_gib:
+      description: "The same in GiB, rounded to 2 decimals."
+      type: float
+    size_bytes:
+      description: "Size of the filesystem."
+      type: int
+    mount_point:
+      description: "Mount point of the mount that holds the path."
+      type: str
+    source:
+      description: "Source of that mount."
+      type: str
+    fstype:
+      description: "Filesystem type of that mount."
+      type: str
+    on_cache:
+      description: "Whether that mount is the build cache's filesystem."
+      type: bool
 cache:
   description: The build cache mount.
   returned: always
   type: dict
   contains:
-    mount_point: {description: O(cache_mount_point)., type: str}
-    mounted: {description: Whether something is mounted there., type: bool}
-    source: {description: What is mounted there (the RBD device, or the loop device over rbd-fuse)., type: str}
-    fstype: {description: Its filesystem type., type: str}
+    mount_point:
+      description: "O(cache_mount_point)."
+      type: str
+    mounted:
+      description: "Whether something is mounted there."
+      type: bool
+    source:
+      description: "What is mounted there (the RBD device, or the loop device over rbd-fuse)."
+      type: str
+    fstype:
+      description: "Its filesystem type."
+      type: str
 footprints:
   description: IMS job footprints on the node, one per job id, sorted; empty without O(footprints).
   returned: always
   type: list
   elements: dict
   contains:
-    job_id: {description: The IMS job id., type: str}
-    directory: {description: C(/tmp/ims_<job id>), or null., type: str}
-    container: {description: The container C(ims-<job id>), or null., type: str}
-    container_state: {description: Its podman state (C(running), C(exited), C(created)...), or null., type: str}
-    images: {description: Its images (C(localhost/ims-remote-<job id>:1.0.0))., type: list, elements: str}
+    job_id:
+      description: "The IMS job id."
+      type: str
+    directory:
+      description: "C(/tmp/ims_<job id>), or null."
+      type: str
+    container:
+      description: "The container C(ims-<job id>), or null."
+      type: str
+    container_state:
+      description: "Its podman state (C(running), C(exited), C(created)...), or null."
+      type: str
+    images:
+      description: "Its images (C(localhost/ims-remote-<job id>:1.0.0))."
+      type: list
+      elements: str
 other_job_entries:
   description: Other C(/tmp/ims_*) entries; IMS counts them as current jobs too (C(numCurrentJobs)), but they
     hold no job id, so nothing here removes them.
@@ -124,6 +163,7 @@ other_job_entries:
 '''
 
 import os
+import pwd
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -152,7 +192,7 @@ def key_authorized(public_key, path):
 
 
 def root_authorized_keys():
-    return os.path.join(os.path.expanduser('~root'), '.ssh', 'authorized_keys')
+    return os.path.join(pwd.getpwnam('root').pw_dir, '.ssh', 'authorized_keys')
 
 
 def run(module, name, *args):
