@@ -16,7 +16,7 @@ description:
     whether the IMS public key is in root's C(~/.ssh/authorized_keys).
   - Reports the free space of the filesystem under each of O(paths), which mount holds it and whether it is on
     the build cache mounted at O(cache_mount_point) (playbooks/remote_build_node.yml with
-    C(remote_build_node_cache=true), role M(cray.csm.ceph_buildcache) binds all three there).
+    C(remote_build_node_cache=true), role C(cray.csm.ceph_buildcache) binds all three there).
   - With O(footprints), lists the footprints of IMS jobs on the node, as the CSM page "Troubleshoot Remote Build
     Node" finds them; the directory C(/tmp/ims_<job id>), the podman container C(ims-<job id>) and the
     image C(localhost/ims-remote-<job id>:1.0.0). Only names that hold an IMS job id (a UUID) count.
