@@ -21,7 +21,9 @@ RECIPE=7
 # Bump when only the podman image's recipe changes (the base image is then kept).
 # 3: crun (runc cannot start a container in a node on this machine's cgroup v1) and a nested
 #    podman subnet 10.99.0.0/16, not the machine's 10.88.0.0/16 (the node lost its own route otherwise).
-PODMAN_RECIPE=3
+# 4: the nested podman uses cgroupfs: with systemd as its cgroup manager (cgroup v1 here), stopping or
+#    killing one container in a node killed every other container of that node too.
+PODMAN_RECIPE=4
 INCLUDE=python3,python3-apt,openssh-server,systemd,systemd-sysv,dbus,iproute2,procps,sudo,debianutils
 CACHE=${CSM_TESTBED_CACHE:-/var/cache/csm-testbed}
 APT=(apt-get -o DPkg::Lock::Timeout=900 -y -q)
@@ -143,12 +145,15 @@ build_podman_image() {
     fi
     ctx=$(mktemp -d)
     # crun: runc cannot start a container inside the node on this machine's cgroup v1; 10.99: the nested
-    # podman's default 10.88 bridge is the machine's own, and would take the node's route away.
+    # podman's default 10.88 bridge is the machine's own, and would take the node's route away; cgroupfs:
+    # under the node's systemd, removing one container there killed every other one (a live job too).
     cat >"$ctx/steps" <<'EOF'
 RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
         podman iptables runc crun uidmap ca-certificates && \
     rm -rf /var/cache/apt/archives/*.deb && \
-    sed -i 's/10\.88\./10.99./g' /etc/cni/net.d/87-podman-bridge.conflist
+    sed -i 's/10\.88\./10.99./g' /etc/cni/net.d/87-podman-bridge.conflist && \
+    mkdir -p /etc/containers/containers.conf.d && \
+    printf '[engine]\ncgroup_manager = "cgroupfs"\n' >/etc/containers/containers.conf.d/testbed-node.conf
 EOF
     echo "LABEL csm.testbed.podman_recipe=$PODMAN_RECIPE" >>"$ctx/steps"
     build_on_base "$PODMAN_IMAGE" "$base_id" "$ctx" "apt inside the image"

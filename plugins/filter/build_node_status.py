@@ -1,0 +1,286 @@
+# -*- coding: utf-8 -*-
+# Copyright: cray.csm contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Classify what is known of remote build nodes into findings, each failing one with its fix."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+name: build_node_status
+short_description: Findings per IMS remote build node, each failing one with its fix, and a table
+version_added: 0.2.0
+description:
+  - Takes what playbooks/remote_build_node_status.yml gathered per node and runs every check of the CSM page
+    "Troubleshoot Remote Build Node" and of IMS's own node check (Cray-HPE/ims
+    C(src/server/models/remote_build_nodes.py)) on it.
+  - A check whose input is missing (null or absent) is not run, so playbooks/remote_build_node.yml uses it for
+    the free-space check alone.
+  - A node can run jobs when no finding has result C(fail).
+author:
+  - cray.csm contributors (!UNKNOWN)
+positional: _input
+options:
+  _input:
+    description:
+      - One entry per node, a mapping with C(host) (inventory name), C(xname), and any of
+        C(node) (the result of M(cray.csm.build_node_info); null when the node could not be read),
+        C(registered) (bool, the node is in IMS's list), C(ims_status) (IMS's status record of the node),
+        C(locked) (bool, the HSM lock), C(cache_expected) (bool, overrides O(cache_expected) for this node),
+        C(node_error) (why the node could not be read).
+    type: list
+    elements: dict
+    required: true
+  live_jobs:
+    description:
+      - The live IMS jobs, RV(cray.csm.ims_job_info#module:live_jobs) of M(cray.csm.ims_job_info) without filters;
+        without it the job checks are not run.
+      - A footprint of a job that is not among them is an orphan.
+    type: list
+    elements: dict
+  hosts:
+    description: Every host of the play; a host that has no entry in the input is reported unreachable.
+    type: list
+    elements: str
+  cache_expected:
+    description: Whether the build cache should be mounted (C(remote_build_node_cache)).
+    type: bool
+    default: false
+  min_free_gib:
+    description: Less free space than this under a job path fails the node.
+    type: float
+    default: 0
+  warn_free_gib:
+    description: Less free space than this under a job path is a warning.
+    type: float
+    default: 0
+'''
+
+EXAMPLES = r'''
+- name: Findings of every node
+  ansible.builtin.set_fact:
+    report: >-
+      {{ [{'host': inventory_hostname, 'xname': xname, 'node': node_info}]
+         | cray.csm.build_node_status(min_free_gib=20, warn_free_gib=100) }}
+'''
+
+RETURN = r'''
+_value:
+  description: The findings.
+  type: dict
+  contains:
+    nodes:
+      description: Per host, C(xname), C(can_run_jobs), C(free_gib) (the least free space of the job paths),
+        C(live_jobs), C(orphans) (job ids), and C(findings), a list of C(check), C(result) (C(ok), C(info),
+        C(warn) or C(fail)), C(seen) and C(fix) (null when nothing is to be done).
+      type: dict
+    cannot_run_jobs:
+      description: The hosts that cannot run jobs.
+      type: list
+      elements: str
+    table:
+      description: Text lines; one line per node, then each node's findings with the fix of each one not ok.
+      type: list
+      elements: str
+'''
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xname
+
+SSH_OK = 'SSH connection established.'
+PODMAN_OK = 'Podman present at /usr/bin/podman'
+ARCHES = ('x86_64', 'aarch64')
+
+FIX_REGISTER = 'run playbook cray.csm.remote_build_node for this node (it registers it with IMS)'
+FIX_KEY = ('run playbook cray.csm.remote_build_node (role cray.csm.ims_ssh_key puts the public_key of ConfigMap '
+           "services/cray-ims-remote-keys in root's ~/.ssh/authorized_keys); IMS also needs the xname to resolve")
+FIX_PODMAN = ('run playbook cray.csm.remote_build_node with remote_build_node_podman=auto (role cray.csm.podman_install) '
+              'so that "which podman" prints /usr/bin/podman')
+FIX_ARCH = ('IMS reads "uname -i", which must print x86_64 or aarch64 (SLES does; Debian prints unknown): '
+            'boot the node with a SLES-based remote build node image (playbook cray.csm.build_remote_node_image)')
+FIX_CACHE = ('the RBD must be mapped and mounted again after every reboot: run playbook cray.csm.remote_build_node '
+             'with remote_build_node_cache=true (role cray.csm.ceph_buildcache maps and mounts it again; its data is kept)')
+FIX_SPACE = ('mount the Ceph build cache over /tmp, /var/lib/containers and /var/tmp (playbook cray.csm.remote_build_node '
+             'with remote_build_node_cache=true), or free space: playbook cray.csm.clean_remote_build_node removes what '
+             'dead IMS jobs left')
+FIX_LOCK = ('run playbook cray.csm.remote_build_node with remote_build_node_lock=true: a locked node is kept out of BOS '
+            'and PCS operations, which would reboot it under a build')
+FIX_ORPHANS = 'run playbook cray.csm.clean_remote_build_node (it removes only what jobs IMS no longer runs left)'
+FIX_OTHERS = ('IMS counts every /tmp/ims_* entry as a current job (numCurrentJobs), so these skew its choice of node; '
+              'they hold no IMS job id: remove them by hand if they belong to no job')
+
+
+def _finding(check, result, seen, fix=None):
+    return dict(check=check, result=result, seen=seen, fix=None if result in ('ok', 'info') else fix)
+
+
+def _job_text(job):
+    return '%s (%s, %s, %s)' % (job.get('id'), job.get('job_type') or '?', job.get('status') or '?', job.get('arch') or 'x86_64')
+
+
+def _ims_checks(status):
+    """IMS's own node check, in its order: ssh, arch, podman, then the job count (getStatus)."""
+    out = []
+    ssh = status.get('sshStatus') or 'Unknown'
+    out.append(_finding('IMS: SSH with the IMS key', 'ok' if ssh == SSH_OK else 'fail', ssh, FIX_KEY))
+    if ssh != SSH_OK:
+        return out
+    arch = status.get('nodeArch') or 'Unknown'
+    out.append(_finding('IMS: architecture', 'ok' if arch in ARCHES else 'fail', arch, FIX_ARCH))
+    if arch not in ARCHES:
+        return out
+    podman = status.get('podmanStatus') or 'Unknown'
+    out.append(_finding('IMS: podman', 'ok' if podman == PODMAN_OK else 'fail', podman, FIX_PODMAN))
+    jobs = status.get('numCurrentJobs', -1)
+    out.append(_finding('IMS: current jobs', 'info', 'unknown' if jobs in (None, -1) else
+                        '%s (the /tmp/ims_* entries IMS counts)' % jobs))
+    if not status.get('ableToRunJobs') and podman == PODMAN_OK:
+        out.append(_finding('IMS: able to run jobs', 'fail', 'IMS says ableToRunJobs: false', FIX_REGISTER))
+    return out
+
+
+def _space_checks(node, min_free, warn_free):
+    out = []
+    for entry in node.get('space') or []:
+        free = float(entry.get('free_gib') or 0)
+        where = '%.2f GiB free on %s (%s)%s' % (
+            free, entry.get('mount_point') or '?', entry.get('source') or '?',
+            ', on the build cache' if entry.get('on_cache') else ', not on the build cache')
+        if not entry.get('exists', True):
+            where += '; %s does not exist yet, measured at %s' % (entry.get('path'), entry.get('measured_at'))
+        result = 'fail' if free < min_free else 'warn' if free < warn_free else 'ok'
+        limits = ' (minimum %g GiB, warning below %g GiB)' % (min_free, warn_free) if result != 'ok' else ''
+        out.append(_finding('free space %s' % entry.get('path'), result, where + limits, FIX_SPACE))
+    return out
+
+
+def _cache_checks(node, expected):
+    cache = node.get('cache') or {}
+    point = cache.get('mount_point') or '/mnt/cache'
+    if not expected:
+        return [_finding('build cache', 'info', '%s mounted (%s)' % (point, cache.get('source')) if cache.get('mounted')
+                         else 'not expected (remote_build_node_cache=false): jobs use the node\'s own disks')]
+    if not cache.get('mounted'):
+        return [_finding('build cache', 'fail', 'expected, but nothing is mounted at %s' % point, FIX_CACHE)]
+    off = [e.get('path') for e in node.get('space') or [] if not e.get('on_cache')]
+    if off:
+        return [_finding('build cache', 'fail', '%s mounted (%s), but %s not bound from it'
+                         % (point, cache.get('source'), ', '.join(off)), FIX_CACHE)]
+    return [_finding('build cache', 'ok', '%s mounted (%s), all job paths on it' % (point, cache.get('source')))]
+
+
+def _job_checks(entry, node, live_jobs):
+    """Running jobs, orphaned footprints, and the architecture of live jobs not placed on any node.
+    What is live is ims_job_info's to say: a footprint of a job not in live_jobs is an orphan."""
+    out, xname = [], canonical_xname(entry.get('xname') or '')
+    live_ids = set(j.get('id') for j in live_jobs)
+    found = [fp.get('job_id') for fp in (node or {}).get('footprints') or []]
+    # A live job whose footprint is here runs here, whatever its remote_build_node says (as ims_job_info counts it).
+    here = [j for j in live_jobs if canonical_xname(j.get('remote_build_node') or '') == xname or j.get('id') in found]
+    out.append(_finding('running jobs', 'info', ', '.join(_job_text(j) for j in here) or 'none'))
+    arch = node.get('arch') if node else (entry.get('ims_status') or {}).get('nodeArch')
+    if arch in ARCHES:
+        other = [j for j in live_jobs if not j.get('remote_build_node') and (j.get('arch') or 'x86_64') != arch]
+        if other:
+            out.append(_finding('job architecture', 'warn', 'live jobs on no remote build node need another '
+                                'architecture than this node\'s %s: %s' % (arch, ', '.join(_job_text(j) for j in other)),
+                                'these jobs need a remote build node of their architecture (cray ims jobs describe '
+                                'JOB_ID shows it): register one with playbook cray.csm.remote_build_node'))
+        else:
+            out.append(_finding('job architecture', 'ok', 'no live job on no node needs another architecture than %s' % arch))
+    orphans = [i for i in found if i not in live_ids]
+    if node and 'footprints' in node:
+        out.append(_finding('orphaned footprints', 'warn' if orphans else 'ok',
+                            ', '.join(orphans) + ' (jobs IMS no longer runs)' if orphans else 'none', FIX_ORPHANS))
+    return out, [j.get('id') for j in here], orphans
+
+
+def _node_report(entry, jobs, cache_expected, min_free, warn_free):
+    node = entry.get('node')
+    findings = []
+    if 'node' in entry and node is None:
+        findings.append(_finding('node reachable', 'fail', 'Ansible could not read the node: %s'
+                                 % (entry.get('node_error') or 'unreachable'),
+                                 'check that the node is booted and that Ansible reaches it over SSH (inventory '
+                                 'ansible_host, ansible_user, key)'))
+    if entry.get('registered') is not None:
+        findings.append(_finding('registered in IMS', 'ok' if entry['registered'] else 'fail',
+                                 'registered' if entry['registered'] else 'not in IMS\'s list of remote build nodes',
+                                 FIX_REGISTER))
+    if entry.get('registered') and entry.get('ims_status'):
+        findings += _ims_checks(entry['ims_status'])
+    elif entry.get('registered'):
+        findings.append(_finding('IMS: status', 'info', 'IMS gave no status (CSM 1.5 has no status endpoint)'))
+    if node:
+        if node.get('ims_key_authorized') is not None:
+            findings.append(_finding('IMS key authorized for root', 'ok' if node['ims_key_authorized'] else 'fail',
+                                     'in /root/.ssh/authorized_keys' if node['ims_key_authorized'] else
+                                     'not in /root/.ssh/authorized_keys', FIX_KEY))
+        if 'podman' in node:
+            ok = '/usr/bin/podman' in (node.get('podman') or '')
+            findings.append(_finding('podman at /usr/bin/podman', 'ok' if ok else 'fail',
+                                     '"which podman" printed %r' % (node.get('podman') or ''), FIX_PODMAN))
+        if 'arch' in node:
+            findings.append(_finding('architecture (uname -i)', 'ok' if node['arch'] in ARCHES else 'fail',
+                                     node['arch'] or '(nothing)', FIX_ARCH))
+        findings += _space_checks(node, min_free, warn_free)
+        if 'cache' in node:
+            findings += _cache_checks(node, bool(entry.get('cache_expected', cache_expected)))
+    if entry.get('locked') is not None:
+        findings.append(_finding('HSM lock', 'ok' if entry['locked'] else 'warn',
+                                 'locked' if entry['locked'] else 'not locked', FIX_LOCK))
+    live, orphans = [], []
+    if jobs is not None:
+        more, live, orphans = _job_checks(entry, node, jobs)
+        findings += more
+    free = [float(e.get('free_gib') or 0) for e in (node or {}).get('space') or []]
+    return dict(xname=entry.get('xname'), findings=findings, live_jobs=live, orphans=orphans,
+                free_gib=min(free) if free else None,
+                can_run_jobs=not any(f['result'] == 'fail' for f in findings))
+
+
+def _table(order, nodes):
+    width = max([4] + [len(h) for h in order])
+    row = '%-' + str(width) + 's  %-14s  %-8s  %-9s  %-4s  %-7s  %s'
+    lines = [row % ('NODE', 'XNAME', 'FREE', 'LIVE JOBS', 'ORPH', 'PROBLEM', 'CAN RUN JOBS')]
+    for h in order:
+        n = nodes[h]
+        bad = [f for f in n['findings'] if f['result'] in ('fail', 'warn')]
+        lines.append(row % (h, n['xname'] or h, '-' if n['free_gib'] is None else '%.1fG' % n['free_gib'],
+                            len(n['live_jobs']), len(n['orphans']), len(bad), 'yes' if n['can_run_jobs'] else 'NO'))
+    for h in order:
+        n = nodes[h]
+        lines.append('')
+        lines.append('%s (%s): %s' % (h, n['xname'] or h, 'can run jobs' if n['can_run_jobs'] else 'CANNOT RUN JOBS'))
+        for f in n['findings']:
+            result = f['result'].upper() if f['result'] in ('fail', 'warn') else f['result']
+            lines.append('  %-4s  %-32s  %s' % (result, f['check'], f['seen']))
+            if f['fix']:
+                lines.append('        %-32s  fix: %s' % ('', f['fix']))
+    return lines
+
+
+def build_node_status(entries, live_jobs=None, hosts=None, cache_expected=False, min_free_gib=0, warn_free_gib=0):
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and e.get('host') for e in entries):
+        raise AnsibleFilterError('build_node_status: expected a list of mappings, each with a host; got %r' % (entries,))
+    if live_jobs is not None and not isinstance(live_jobs, list):
+        raise AnsibleFilterError('build_node_status: live_jobs must be a list of IMS jobs, got %r' % (live_jobs,))
+    try:
+        min_free, warn_free = float(min_free_gib), float(warn_free_gib)
+    except (TypeError, ValueError):
+        raise AnsibleFilterError('build_node_status: min_free_gib and warn_free_gib must be numbers, got %r and %r'
+                                 % (min_free_gib, warn_free_gib)) from None
+    by_host = dict((e['host'], e) for e in entries)
+    order = [e['host'] for e in entries] + [h for h in hosts or [] if h not in by_host]
+    nodes = {}
+    for h in order:
+        entry = by_host.get(h) or dict(host=h, xname=None, node=None)
+        nodes[h] = _node_report(entry, live_jobs, cache_expected, min_free, warn_free)
+    return dict(nodes=nodes, cannot_run_jobs=[h for h in order if not nodes[h]['can_run_jobs']],
+                table=_table(order, nodes))
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'build_node_status': build_node_status}

@@ -1,0 +1,137 @@
+# -*- coding: utf-8 -*-
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.cray.csm.plugins.filter.build_node_status import FilterModule, build_node_status
+
+DEAD = 'b3eb4c73-f8da-47cc-9e1e-9874d6ba07ef'
+LIVE = '020cb1fc-fbc4-4256-9a28-43b4527fc573'
+UNKNOWN = '262af634-8cb7-4f8d-ab36-210ab6cc4409'
+X = 'x3000c0s19b4n0'
+IMS_OK = {'xname': X, 'sshStatus': 'SSH connection established.', 'nodeArch': 'x86_64',
+          'podmanStatus': 'Podman present at /usr/bin/podman', 'numCurrentJobs': 1, 'ableToRunJobs': True}
+
+
+def space(free, on_cache=False, path='/tmp'):
+    return dict(path=path, exists=True, measured_at=path, free_gib=free, mount_point='/', source='overlay',
+                on_cache=on_cache)
+
+
+def node(**kw):
+    out = dict(arch='x86_64', podman='/usr/bin/podman', ims_key_authorized=True,
+               space=[space(100, path=p) for p in ('/tmp', '/var/lib/containers', '/var/tmp')],
+               cache=dict(mount_point='/mnt/cache', mounted=False), footprints=[], other_job_entries=[])
+    out.update(kw)
+    return out
+
+
+def entry(**kw):
+    out = dict(host='n1', xname=X, node=node(), registered=True, ims_status=dict(IMS_OK), locked=True)
+    out.update(kw)
+    return out
+
+
+def jobs():
+    """The live jobs (ims_job_info's live_jobs): DEAD and UNKNOWN are not among them."""
+    return [dict(id=LIVE, status='building_image', job_type='customize', arch='x86_64', remote_build_node=X.upper())]
+
+
+def results(report, host='n1'):
+    return dict((f['check'], f['result']) for f in report['nodes'][host]['findings'])
+
+
+def failing(report, host='n1'):
+    return dict((f['check'], f) for f in report['nodes'][host]['findings'] if f['result'] == 'fail')
+
+
+def test_healthy_node_can_run_jobs():
+    r = build_node_status([entry()], live_jobs=jobs(), min_free_gib=10, warn_free_gib=50)
+    assert r['cannot_run_jobs'] == [] and r['nodes']['n1']['can_run_jobs']
+    assert set(results(r).values()) <= {'ok', 'info'}, results(r)
+    assert r['nodes']['n1']['live_jobs'] == [LIVE] and r['nodes']['n1']['orphans'] == []  # xnames canonicalised
+    assert r['table'][1].split()[-1] == 'yes'
+    assert all(f['fix'] is None for f in r['nodes']['n1']['findings'])
+
+
+@pytest.mark.parametrize('change, check, fix_word', [
+    (dict(registered=False), 'registered in IMS', 'cray.csm.remote_build_node'),
+    (dict(ims_status=dict(IMS_OK, sshStatus='Unable to connect to node. Error: Authentication failed.')),
+     'IMS: SSH with the IMS key', 'ims_ssh_key'),
+    (dict(ims_status=dict(IMS_OK, podmanStatus='Podman not installed on node.', ableToRunJobs=False)),
+     'IMS: podman', 'podman_install'),
+    (dict(node=node(ims_key_authorized=False)), 'IMS key authorized for root', 'authorized_keys'),
+    (dict(node=node(podman='')), 'podman at /usr/bin/podman', 'remote_build_node_podman'),
+    (dict(node=node(arch='unknown')), 'architecture (uname -i)', 'SLES'),
+    (dict(node=node(space=[space(0.01)])), 'free space /tmp', 'remote_build_node_cache=true'),
+    (dict(node=None), 'node reachable', 'ansible_host'),
+])
+def test_each_fault_fails_the_node_with_its_fix(change, check, fix_word):
+    r = build_node_status([entry(**change)], live_jobs=jobs(), min_free_gib=1, warn_free_gib=5)
+    assert r['cannot_run_jobs'] == ['n1']
+    assert check in failing(r), results(r)
+    assert fix_word in failing(r)[check]['fix']
+    assert 'fix: ' + failing(r)[check]['fix'] in '\n'.join(r['table'])
+
+
+def test_ims_stops_at_the_first_failed_check_as_ims_does():
+    r = build_node_status([entry(ims_status=dict(IMS_OK, sshStatus='Unable to connect', nodeArch='Unknown'))])
+    assert 'IMS: architecture' not in results(r) and 'IMS: podman' not in results(r)
+
+
+def test_space_between_the_thresholds_warns():
+    r = build_node_status([entry(node=node(space=[space(20)]))], min_free_gib=10, warn_free_gib=50)
+    assert results(r)['free space /tmp'] == 'warn' and r['nodes']['n1']['can_run_jobs']
+    assert r['nodes']['n1']['free_gib'] == 20
+
+
+def test_cache_expected_but_not_mounted_or_not_bound():
+    r = build_node_status([entry()], cache_expected=True)
+    assert 'mapped and mounted again after every reboot' in failing(r)['build cache']['fix']
+    half = node(cache=dict(mount_point='/mnt/cache', mounted=True, source='/dev/rbd0'),
+                space=[space(9, True, '/tmp'), space(9, False, '/var/tmp')])
+    r = build_node_status([entry(node=half)], cache_expected=True)
+    assert '/var/tmp not bound' in failing(r)['build cache']['seen']
+    full = node(cache=dict(mount_point='/mnt/cache', mounted=True, source='/dev/rbd0'), space=[space(9, True)])
+    assert results(build_node_status([entry(node=full)], cache_expected=True))['build cache'] == 'ok'
+    assert results(build_node_status([entry()], cache_expected=False))['build cache'] == 'info'
+
+
+def test_orphans_are_footprints_of_final_or_unknown_jobs_only():
+    fps = [dict(job_id=i) for i in (LIVE, DEAD, UNKNOWN)]
+    r = build_node_status([entry(node=node(footprints=fps))], live_jobs=jobs())
+    assert sorted(r['nodes']['n1']['orphans']) == sorted([DEAD, UNKNOWN])
+    # a live job whose footprint is here runs here, whatever its remote_build_node says
+    elsewhere = [dict(jobs()[0], remote_build_node='x3000c0s19b3n0')]
+    r2 = build_node_status([entry(node=node(footprints=fps))], live_jobs=elsewhere)
+    assert r2['nodes']['n1']['live_jobs'] == [LIVE] and LIVE not in r2['nodes']['n1']['orphans']
+    assert results(r)['orphaned footprints'] == 'warn' and r['nodes']['n1']['can_run_jobs']
+    # without the job list nothing is called an orphan
+    assert build_node_status([entry(node=node(footprints=fps))])['nodes']['n1']['orphans'] == []
+
+
+def test_lock_and_job_architecture_warn():
+    waiting = jobs() + [dict(id=UNKNOWN, status='creating', arch='aarch64', remote_build_node='')]
+    assert results(build_node_status([entry()], live_jobs=jobs()))['job architecture'] == 'ok'
+    r = build_node_status([entry(locked=False)], live_jobs=waiting)
+    assert results(r)['HSM lock'] == 'warn' and results(r)['job architecture'] == 'warn'
+    assert r['nodes']['n1']['can_run_jobs']
+
+
+def test_missing_inputs_skip_their_checks_and_unlisted_hosts_are_unreachable():
+    r = build_node_status([dict(host='n1', xname=X, node={'space': [space(3)]})], hosts=['n1', 'n2'], min_free_gib=5)
+    assert set(results(r)) == {'free space /tmp'}
+    assert r['cannot_run_jobs'] == ['n1', 'n2'] and 'node reachable' in failing(r, 'n2')
+
+
+@pytest.mark.parametrize('args', [('nope',), ([{'xname': X}],), ([entry()], 'jobs'), ([entry()], None, None, False, 'x')])
+def test_bad_input_is_refused(args):
+    with pytest.raises(AnsibleFilterError):
+        build_node_status(*args)
+
+
+def test_registered():
+    assert FilterModule().filters()['build_node_status'] is build_node_status
