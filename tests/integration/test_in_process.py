@@ -11,6 +11,7 @@ import copy
 
 X = 'x3000c0s19b4n0'
 OFF = {'CRAY_CSM_IN_PROCESS': 'false'}
+ON = {'CRAY_CSM_IN_PROCESS': 'true'}  # whatever the suite runs with (tests/run integration_module: false)
 
 TASKS = [
     {'cray.csm.ims_remote_node': {'xname': X}},                                   # changed
@@ -34,7 +35,7 @@ def results(run_tasks, csm_sim, env=None):
 
 
 def test_same_results_and_requests_in_process_and_as_module(run_tasks, csm_sim):
-    inside, inside_requests = results(run_tasks, csm_sim)
+    inside, inside_requests = results(run_tasks, csm_sim, env=ON)
     outside, outside_requests = results(run_tasks, csm_sim, env=OFF)
     assert inside[0]['changed'] is True and inside[1]['changed'] is False and inside[4]['failed'] is True
     assert [i for i, r in enumerate(inside) if r.get('failed')] == [4, 5, 6], inside
@@ -47,7 +48,7 @@ def test_same_results_and_requests_in_process_and_as_module(run_tasks, csm_sim):
 def test_environment_keyword_reaches_the_module(run_tasks, csm_sim):
     """A connection option from the task's `environment:` (here the token) works in process too."""
     token = csm_sim.token()
-    for env in (None, OFF):
+    for env in (ON, OFF):
         res = run_tasks([{'cray.csm.ims_remote_node_info': {}, 'environment': {'CSM_TOKEN': token}}],
                         auth=None, env=env)
         assert res[0].result.get('failed') is not True, res[0].result
@@ -57,11 +58,11 @@ def test_falls_back_and_says_why_at_v(run_tasks, csm_sim, tmp_path):
     res = run_tasks([{'cray.csm.ims_remote_node_info': {}}], args=['-v'], env=OFF)
     assert 'cray.csm.ims_remote_node_info runs as a module process: cray_csm_in_process is false' in res.output
     res = run_tasks([{'cray.csm.ims_remote_node_info': {}, 'vars': {'ansible_python_interpreter': '/usr/bin/python3'}}],
-                    args=['-v'])
+                    args=['-v'], env=ON)
     assert res[0].result.get('failed') is not True, res[0].result
     assert "runs as a module process: the host's Python is /usr/bin/python3" in res.output
     res = run_tasks([{'cray.csm.ims_remote_node_info': {}, 'vars': {'ansible_python_interpreter': 'auto_silent'}}],
-                    args=['-v'])
+                    args=['-v'], env=ON)
     assert 'runs as a module process: the host\'s Python is found by interpreter discovery (auto_silent)' in res.output
-    quiet = run_tasks([{'cray.csm.ims_remote_node_info': {}}], args=['-v'])
+    quiet = run_tasks([{'cray.csm.ims_remote_node_info': {}}], args=['-v'], env=ON)
     assert 'runs as a module process' not in quiet.output  # in process: nothing to explain

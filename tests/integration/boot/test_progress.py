@@ -4,6 +4,8 @@ import re
 from test_bos import boot, template
 from test_cfs_session import CONFIG, session
 
+# Progress lines come from the in-process path: on, whatever CRAY_CSM_IN_PROCESS says (integration_module).
+IN_PROCESS = {'cray_csm_in_process': True}
 LINE = re.compile(r'^cray\.csm\.(\w+) \[localhost\] (.*) \((\d+)s\)$', re.M)
 
 
@@ -19,7 +21,7 @@ def assert_one_line_per_change(lines, first, last):
 
 def test_cfs_session_wait_shows_each_state(csm_play):
     csm_play.sim.config(cfs_session_seconds=4)
-    play = csm_play([CONFIG, session()])
+    play = csm_play([CONFIG, session()], extra_vars=IN_PROCESS)
     assert play['s'].get('failed') is not True, play
     lines = progress(play, 'cfs_session')
     assert_one_line_per_change(lines, 'CFS session pending', 'CFS session complete')
@@ -30,7 +32,7 @@ def test_cfs_session_wait_shows_each_state(csm_play):
 
 def test_bos_session_wait_shows_each_phase(csm_play):
     csm_play.sim.config(bos_session_seconds=4)
-    play = csm_play([template(), boot()])
+    play = csm_play([template(), boot()], extra_vars=IN_PROCESS)
     assert play['b'].get('failed') is not True, play
     lines = progress(play, 'bos_session')
     assert_one_line_per_change(lines, 'BOS session pending', 'BOS session complete: 100.0% complete')
