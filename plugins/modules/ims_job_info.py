@@ -58,6 +58,7 @@ options:
     default: false
 extends_documentation_fragment:
   - cray.csm.connection
+  - cray.csm.connection.token
   - cray.csm.wait
   - cray.csm.attributes
   - cray.csm.attributes.info_module

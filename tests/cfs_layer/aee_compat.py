@@ -20,7 +20,6 @@ from ansible.playbook.task import Task
 from ansible.plugins.loader import filter_loader, test_loader
 
 
-
 def keywords(cls):
     """The keywords of a playbook object on this core (renamed fattributes in 2.14)."""
     return set(getattr(cls, "fattributes", None) or cls._valid_attrs)
@@ -37,7 +36,7 @@ BARE = {"when", "changed_when", "failed_when", "until", "that"}
 def yaml_files(paths):
     for p in paths:
         if os.path.isdir(p):
-            for d, _, files in sorted(os.walk(p)):
+            for d, _subdirs, files in sorted(os.walk(p)):
                 for f in sorted(files):
                     if f.endswith((".yml", ".yaml")) and os.sep + "meta" not in d:
                         yield os.path.join(d, f)
@@ -53,13 +52,11 @@ def tasks_of(doc):
         if "hosts" in item:  # a play
             yield ("play", item)
             for section in ("pre_tasks", "tasks", "post_tasks", "handlers"):
-                for t in tasks_of(item.get(section)):
-                    yield t
+                yield from tasks_of(item.get(section))
         elif "block" in item:
             yield ("block", item)
             for section in ("block", "rescue", "always"):
-                for t in tasks_of(item.get(section)):
-                    yield t
+                yield from tasks_of(item.get(section))
         else:
             yield ("task", item)
 
@@ -68,12 +65,10 @@ def strings(value, key=None):
     """(key, string) for every string under value; key is the nearest mapping key."""
     if isinstance(value, dict):
         for k, v in value.items():
-            for s in strings(v, k):
-                yield s
+            yield from strings(v, k)
     elif isinstance(value, list):
         for v in value:
-            for s in strings(v, key):
-                yield s
+            yield from strings(v, key)
     elif isinstance(value, str):
         yield key, value
 

@@ -192,14 +192,24 @@ def run_importer(tarball, workdir):
     env = {k: v for k, v in os.environ.items() if k not in ('ANSIBLE_COLLECTIONS_PATH', 'ANSIBLE_COLLECTIONS_PATHS',
                                                             'PYTHONPATH')}
     env['GALAXY_IMPORTER_CONFIG'] = IMPORTER_CFG
+    # A HOME of its own: a cray.csm installed in ~/.ansible/collections would stand in for the artifact.
+    env['HOME'] = os.path.join(workdir, 'home')
+    os.makedirs(env['HOME'], exist_ok=True)
     proc = subprocess.run([sys.executable, '-m', 'galaxy_importer.main', tarball], cwd=workdir, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
     print(proc.stdout)
     return proc
 
 
+# requires_ansible is >=2.11.0 on purpose: CSM's AEE runs ansible-core 2.11 and must not refuse the
+# installed collection (docs/cores.md). ansible-lint inside the importer warns that 2.11 is no longer a
+# supported core; that one warning is expected, every other one fails the test.
+EXPECTED = ("meta-runtime[unsupported-version]: 'requires_ansible' key must refer to a currently supported version",)
+
+
 def importer_problems(output):
-    return [line for line in output.splitlines() if re.match(r'^(WARNING|ERROR|CRITICAL)\b', line)]
+    return [line for line in output.splitlines() if re.match(r'^(WARNING|ERROR|CRITICAL)\b', line)
+            and not any(e in line for e in EXPECTED)]
 
 
 @pytest.fixture(scope='module')
