@@ -70,10 +70,10 @@ rewritten_ids:
 
 from ansible_collections.cray.csm.plugins.module_utils.client import HSM, quote_id
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
+from ansible_collections.cray.csm.plugins.module_utils.names import IMAGE_ARCH
 from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xnames, node_xname_error
 
 ON_STATES = ('On', 'Ready', 'Standby')
-IMAGE_ARCH = {'X86': 'x86_64', 'ARM': 'aarch64'}
 
 
 def main():
