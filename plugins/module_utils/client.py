@@ -9,6 +9,8 @@ HTTP goes through ansible.module_utils.urls.open_url rather than requests or url
 ansible-core, so the client runs unchanged on the controller, inside CFS's execution environment and
 on Python 3.6 nodes, with no dependency to install, and it already handles validate_certs and ca_path.
 Retries are the client's own small loop (exponential backoff with jitter, Retry-After honoured).
+
+Private to cray.csm (its modules and plugins use it); not a public API.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -204,9 +206,6 @@ class CsmClient(object):
 
     def put(self, path, body, query=None, expect=JSON_ANSWER):
         return self.request('PUT', path, body=body, query=query, expect=expect)
-
-    def patch(self, path, body=None, expect=JSON_ANSWER):
-        return self.request('PATCH', path, body=body, expect=expect)
 
     def delete(self, path, missing_ok=False):
         """DELETE path; returns False when missing_ok and it was already gone, else True."""

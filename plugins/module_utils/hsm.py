@@ -5,6 +5,8 @@
 
 HSM's behaviour here is Cray-HPE/hms-smd's: ``cmd/smd/smd-api.go`` ``doCompLocksStatus`` and
 ``internal/hmsds/hmsds-postgres.go`` ``GetCompLocksV2`` / ``UpdateCompLocksV2``.
+
+Private to cray.csm (its modules and plugins use it); not a public API.
 """
 from __future__ import absolute_import, division, print_function
 

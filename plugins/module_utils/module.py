@@ -2,7 +2,9 @@
 # Copyright: cray.csm contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The base of every CSM API module: shared options, the client, error mapping, ensure(), ensure_created() and
-waits. For the modules of this collection only; not a public API."""
+waits.
+
+Private to cray.csm (its modules and plugins use it); not a public API."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -147,7 +149,7 @@ class CsmModule(AnsibleModule):
             return _NoWaiter()
         return _Waiter(self, what, fetch, done, describe, timed_out)
 
-    def exit_with(self, changed, before, after, key, **extra):
+    def exit_with(self, changed, before, after, key, **extra):  # called with keywords: exit_with(changed=..., ...)
         """exit_json with the object under `key` and, in diff mode, before/after."""
         result = dict(changed=changed, **extra)
         result[key] = after

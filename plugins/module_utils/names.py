@@ -2,7 +2,9 @@
 # Copyright: cray.csm contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The names CSM's services validate, checked the same way before any request (xnames: xname.py), and the
-architecture names each service uses. For the modules of this collection only; not a public API."""
+architecture names each service uses.
+
+Private to cray.csm (its modules and plugins use it); not a public API."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -19,11 +21,13 @@ BOS_NAME = re.compile(r'^[a-zA-Z0-9](?:[-._a-zA-Z0-9]{0,125}[a-zA-Z0-9])?$')
 # api/openapi.yaml V3SessionCreate.name).
 CFS_SESSION_NAME = re.compile(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')
 
-# Architectures: HSM components and BOS boot sets name them X86, ARM, Other or Unknown (bos api/openapi.yaml,
-# boot set arch); IMS names an image's x86_64 or aarch64 (ims src/server/models/images.py, arch).
+# Architectures. IMS names an image's x86_64 or aarch64 (ims src/server/models/images.py, arch); HSM components
+# and BOS boot sets name them X86, ARM, Other or Unknown (bos api/openapi.yaml, boot set arch); uname prints
+# x86_64 or aarch64, Debian says arm64. IMAGE_ARCH: each name the collection takes, to IMS's.
+IMAGE_ARCH = {'x86_64': 'x86_64', 'aarch64': 'aarch64', 'X86': 'x86_64', 'ARM': 'aarch64', 'x86': 'x86_64',
+              'arm64': 'aarch64'}
 HSM_ARCHES = ('X86', 'ARM', 'Other', 'Unknown')
-IMAGE_ARCH = {'X86': 'x86_64', 'ARM': 'aarch64'}  # HSM/BOS name -> IMS name
-HSM_ARCH = dict((image, hsm) for hsm, image in IMAGE_ARCH.items())  # IMS name -> HSM/BOS name
+HSM_ARCH = dict((IMAGE_ARCH[a], a) for a in ('X86', 'ARM'))  # IMS's name -> HSM's and BOS's
 
 
 def cfs_session_name_error(name):

@@ -198,7 +198,7 @@ def main():
     with module.api_errors():
         changed, before, after = module.ensure(path, desired, p['state'], read_only=READ_ONLY,
                                                compare=same_template)
-    module.exit_with(changed, before, after, 'sessiontemplate')
+    module.exit_with(changed=changed, before=before, after=after, key='sessiontemplate')
 
 
 if __name__ == '__main__':

@@ -195,7 +195,7 @@ def main():
                         '--config-name %s) or boot them with another template, then delete it again.'
                         % (p['name'], e.detail or e.title, p['name']), failure=e.to_dict())
             raise
-    module.exit_with(changed, before, after, 'configuration')
+    module.exit_with(changed=changed, before=before, after=after, key='configuration')
 
 
 if __name__ == '__main__':

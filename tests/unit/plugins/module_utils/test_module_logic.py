@@ -6,7 +6,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.cray.csm.plugins.module_utils.client import CsmTimeout
+from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError, CsmTimeout
 from ansible_collections.cray.csm.plugins.module_utils.module import (
     CsmModule, drop_none, is_subset, wait_for, without)
 from ansible_collections.cray.csm.tests.unit.utils import api_error, module_args
@@ -158,8 +158,9 @@ def test_ensure_created_takes_a_409_as_created_meanwhile(fake_client):
     fake_client.on('GET', P, {'name': 's1', 'theirs': True})
     module, made, (before, after) = created(fake_client, None, path=P)
     assert before == after == {'name': 's1', 'theirs': True} and module.written is None
-    with pytest.raises(Exception):  # without a path to read it again, the 409 stands
+    with pytest.raises(CsmApiError) as e:  # without a path to read it again, the 409 stands
         created(fake_client, None)
+    assert e.value.status == 409
 
 
 def test_ensure_created_refuses_a_found_object_that_differs(fake_client):
