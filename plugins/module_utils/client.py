@@ -22,16 +22,11 @@ import socket
 import time
 
 from urllib.error import HTTPError, URLError
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from ansible.module_utils.urls import open_url
 
-# Service prefixes behind the API gateway (from each upstream spec's servers/basePath).
-IMS = '/apis/ims/v3'
-CFS = '/apis/cfs/v3'
-BOS = '/apis/bos/v2'
-HSM = '/apis/smd/hsm/v2'
-SLS = '/apis/sls/v1'
+# The services' paths: paths.py.
 TOKEN_PATH = '/keycloak/realms/shasta/protocol/openid-connect/token'
 
 DEFAULT_GATEWAY = 'https://api-gw-service-nmn.local'
@@ -57,12 +52,8 @@ class CsmApiError(CsmError):
     """An HTTP error answer, with the RFC 7807 problem fields when the service sent them."""
 
     def __init__(self, method, path, status, title=None, detail=None, body=None):
-        self.method = method
-        self.path = path
-        self.status = status
-        self.title = title
-        self.detail = detail
-        self.body = body
+        self.method, self.path, self.status = method, path, status
+        self.title, self.detail, self.body = title, detail, body  # the RFC 7807 problem, when there is one
         super(CsmApiError, self).__init__(self._message())
 
     def _message(self):
@@ -337,7 +328,3 @@ def _api_error(method, path, http_error):
     return CsmApiError(method, path.split('?')[0], http_error.code, title=title or http_error.reason,
                        detail=detail, body=body)
 
-
-def quote_id(value):
-    """A path segment from a user value (xname, name, id)."""
-    return quote(str(value), safe='')

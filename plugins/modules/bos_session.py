@@ -106,9 +106,10 @@ reused:
   type: bool
 '''
 
-from ansible_collections.cray.csm.plugins.module_utils.client import BOS, CsmApiError, quote_id
+from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none, wait_spec
 from ansible_collections.cray.csm.plugins.module_utils.names import bos_name_error
+from ansible_collections.cray.csm.plugins.module_utils.paths import bos_session, bos_session_status
 from ansible_collections.cray.csm.plugins.module_utils.xname import NODE_XNAME, canonical_xname
 
 NO_NODES = 'No nodes were found to act upon'
@@ -179,7 +180,7 @@ def refusal(body):
 def create(module, body):
     """POST the session; a template BOS does not know gets the module that makes one named."""
     try:
-        return module.client.post('%s/sessions' % BOS, body, expect=dict)
+        return module.client.post(bos_session(), body, expect=dict)
     except CsmApiError as e:
         if e.status == 400 and 'template name invalid' in (e.detail or '').lower():
             module.fail_json(msg='%s Create the template first (cray.csm.bos_sessiontemplate).' % e,
@@ -190,18 +191,17 @@ def create(module, body):
 def wait_outcome(module, session):
     """(session, status) once the session is complete, failing the task when it failed; ({}) without a wait."""
     name = session.get('name')  # in check mode a session BOS would name is not named yet
-    path = '%s/sessions/%s' % (BOS, quote_id(name))
 
     def timed_out(e):
         last = e.last or {}
         return dict(msg='%s Last status: %s, %s%% successful, %s%% failed, phases %s.' % (
             e, last.get('status'), last.get('percent_successful'), last.get('percent_failed'), last.get('phases')),
             session=session, status=last)
-    status = module.waiter('BOS session %s' % name, lambda: module.client.get(path + '/status', expect=dict),
+    status = module.waiter('BOS session %s' % name, lambda: module.client.get(bos_session_status(name), expect=dict),
                            lambda s: s.get('status') == 'complete', progress, timed_out).wait()
     if status is None:
         return session, {}
-    session = module.client.get(path, expect=dict)
+    session = module.client.get(bos_session(name), expect=dict)
     msg = failure_message(session, status)
     if msg:
         module.fail_json(msg=msg, session=session, status=status)
@@ -216,7 +216,7 @@ def main():
     if error:
         module.fail_json(msg=error)
     body = request_body(p)
-    path = '%s/sessions/%s' % (BOS, quote_id(p['name'])) if p['name'] else None
+    path = bos_session(p['name']) if p['name'] else None
     with module.api_errors():
         found = module.client.get(path, missing_ok=True, expect=dict) if path else None
         before, session = module.ensure_created('session', found, lambda: create(module, body), body, path=path,

@@ -97,9 +97,9 @@ sessiontemplate:
 
 import copy
 
-from ansible_collections.cray.csm.plugins.module_utils.client import BOS, quote_id
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none, is_subset
 from ansible_collections.cray.csm.plugins.module_utils.names import HSM_ARCH, HSM_ARCHES, bos_name_error
+from ansible_collections.cray.csm.plugins.module_utils.paths import bos_sessiontemplate
 from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xnames, node_xname_error
 
 READ_ONLY = ('name', 'tenant', 'links')
@@ -194,7 +194,7 @@ def main():
             module.fail_json(msg='Invalid boot sets: %s' % ' '.join(errors))
         desired = drop_none(dict(boot_sets=boot_sets, enable_cfs=p['enable_cfs'], description=p['description'],
                                  cfs=dict(configuration=p['cfs_configuration']) if p['cfs_configuration'] else None))
-    path = '%s/sessiontemplates/%s' % (BOS, quote_id(p['name']))
+    path = bos_sessiontemplate(p['name'])
     with module.api_errors():
         changed, before, after = module.ensure(path, desired, p['state'], read_only=READ_ONLY,
                                                compare=same_template)

@@ -140,10 +140,12 @@ reused:
   type: bool
 '''
 
-from ansible_collections.cray.csm.plugins.module_utils.client import CFS, IMS, CsmError, quote_id
+from ansible_collections.cray.csm.plugins.module_utils.client import CsmError
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none, wait_spec
 from ansible_collections.cray.csm.plugins.module_utils.names import (
     cfs_configuration_name_error, cfs_session_name_error, image_id_error)
+from ansible_collections.cray.csm.plugins.module_utils.paths import cfs_session, ims_job
+
 
 def target_error(p):
     """What CFS refuses in a target (config-framework-service controllers/sessions.py
@@ -208,7 +210,7 @@ def ims_job_status(module, job_id):
     if module.progress_hook is None:
         return ''
     try:
-        return (module.client.get('%s/jobs/%s' % (IMS, quote_id(job_id)), missing_ok=True) or {}).get(
+        return (module.client.get(ims_job(job_id), missing_ok=True) or {}).get(
             'status', 'unknown to IMS')
     except CsmError as e:
         return '(status not readable: %s)' % e
@@ -270,14 +272,14 @@ def main():
     error = request_error(p)
     if error:
         module.fail_json(msg=error)
-    path = '%s/sessions/%s' % (CFS, quote_id(p['name']))
+    path = cfs_session(p['name'])
     with module.api_errors():
         found = module.client.get(path, missing_ok=True, expect=dict)
         if p['state'] == 'absent':
             exit_absent(module, path, found)
         body = request_body(p)
         before, session = module.ensure_created(
-            'session', found, lambda: module.client.post('%s/sessions' % CFS, body, expect=dict), body, path=path,
+            'session', found, lambda: module.client.post(cfs_session(), body, expect=dict), body, path=path,
             refuse=refusal(p['name'], body))
         completed = completion(module, path, before is not None).wait()
     if completed is not None:

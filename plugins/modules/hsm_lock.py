@@ -109,9 +109,10 @@ blocked:
             "ExpirationTime": "2026-12-01T09:46:29Z", "ReservationDisabled": false}]
 '''
 
-from ansible_collections.cray.csm.plugins.module_utils.client import HSM, CsmApiError
+from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError
 from ansible_collections.cray.csm.plugins.module_utils.hsm import blocked, component_ids, lock_status, named, why_blocked
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
+from ansible_collections.cray.csm.plugins.module_utils.paths import hsm_locks
 
 ALREADY = {True: 'Component is Locked', False: 'Component is Unlocked'}
 FLEXIBLE_NOTHING_DONE = 'Component is Reserved'  # HSM's 400 when flexible changed nothing, whatever the reason
@@ -136,7 +137,7 @@ def refusal(verb, held, changed_ids=()):
 def change(module, ids, want, verb):
     """Lock or unlock ids in one call; the ids it changed, in the order given. On a race (another client
     changed a lock meanwhile) read the state again and send the rest once."""
-    action = HSM + ('/locks/lock' if want else '/locks/unlock')
+    action = hsm_locks('lock' if want else 'unlock')
     retry = [ALREADY[want]]
     if module.params['processing_model'] == 'flexible':
         retry.append(FLEXIBLE_NOTHING_DONE)

@@ -147,8 +147,9 @@ import traceback
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.cray.csm.plugins.module_utils import preflight as pf
-from ansible_collections.cray.csm.plugins.module_utils.client import IMS, CsmApiError, quote_id
+from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, wait_spec
+from ansible_collections.cray.csm.plugins.module_utils.paths import ims_remote_node, ims_remote_node_status
 from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xname, node_xname_error
 
 STATUS_FIELDS = ('xname', 'sshStatus', 'nodeArch', 'podmanStatus', 'numCurrentJobs', 'ableToRunJobs')
@@ -174,14 +175,13 @@ def progress(status):
 
 def wait_ready(module, xname, exists):
     """IMS status once ableToRunJobs, or None without a wait or when this IMS has no status endpoint."""
-    path = IMS + '/remote-build-nodes/status/' + quote_id(xname)
 
     def timed_out(e):
         last = e.last or {}
         return dict(msg='%s Last IMS status: sshStatus %r, nodeArch %r, podmanStatus %r.' % (
             e, last.get('sshStatus'), last.get('nodeArch'), last.get('podmanStatus')), status=last)
     # a node registered only in check mode has no IMS status to read
-    waiter = module.waiter('IMS to report %s ableToRunJobs' % xname, lambda: module.client.get(path, expect=dict),
+    waiter = module.waiter('IMS to report %s ableToRunJobs' % xname, lambda: module.client.get(ims_remote_node_status(xname), expect=dict),
                            lambda s: bool(s and s.get('ableToRunJobs')), progress, timed_out, in_check_mode=exists)
     try:
         return waiter.wait()
@@ -232,7 +232,7 @@ def main():
                        supports_check_mode=True)
     p = module.params
     xname = validated_xname(module)
-    path = IMS + '/remote-build-nodes/' + quote_id(xname)
+    path = ims_remote_node(xname)
     with module.api_errors():
         if p['state'] == 'absent':
             exit_absent(module, path, xname)
@@ -240,7 +240,7 @@ def main():
         # Checked before it is registered; a registered node IMS checks itself (its status, below).
         checked = run_preflight(module, xname) if p['preflight'] and found is None else None
         before, after = module.ensure_created(
-            'node', found, lambda: module.client.post(IMS + '/remote-build-nodes', {'xname': xname}, expect=dict),
+            'node', found, lambda: module.client.post(ims_remote_node(), {'xname': xname}, expect=dict),
             {'xname': xname})
         status = wait_ready(module, xname, exists=before is not None)
         if status is None and p['preflight'] and before is not None:
