@@ -106,7 +106,6 @@ import yaml
 from ansible_collections.cray.csm.plugins.module_utils.names import IMAGE_ARCH
 
 
-
 def _version_key(text):
     """PEP 440 ordering; a version PEP 440 cannot read sorts first, so it is never 'latest'."""
     try:

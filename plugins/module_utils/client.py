@@ -327,4 +327,3 @@ def _api_error(method, path, http_error):
         detail = body.strip()[:500]
     return CsmApiError(method, path.split('?')[0], http_error.code, title=title or http_error.reason,
                        detail=detail, body=body)
-

@@ -80,7 +80,6 @@ from ansible_collections.cray.csm.plugins.module_utils.paths import ims_remote_n
 from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xname, node_xname_error
 
 
-
 def main():
     module = CsmModule(argument_spec=dict(xname=dict(type='str'), status=dict(type='bool', default=False)),
                        supports_check_mode=True)
