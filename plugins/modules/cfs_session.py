@@ -249,13 +249,18 @@ def refusal(name, body):
     return refuse
 
 
-def completion(module, path, exists):
-    """The waiter for the session at `path` to complete (polled in check mode too when it exists)."""
+def wait_outcome(module, path, exists):
+    """The session at `path` once complete, failing the task unless it succeeded; None without a wait.
+    An existing session is polled in check mode too (reads only)."""
     def timed_out(e):
         return dict(msg='%s Last seen: %s' % (e, summary(e.last)), session=e.last)
-    return module.waiter('CFS session %s' % module.params['name'], lambda: module.client.get(path, expect=dict),
-                         lambda s: s['status']['session']['status'] == 'complete',
-                         lambda s: progress(module, s), timed_out, in_check_mode=exists)
+    session = module.waiter('CFS session %s' % module.params['name'], lambda: module.client.get(path, expect=dict),
+                            lambda s: s['status']['session']['status'] == 'complete',
+                            lambda s: progress(module, s), timed_out, in_check_mode=exists).wait()
+    if session is not None and session['status']['session'].get('succeeded') != 'true':
+        module.fail_json(msg='CFS session %s did not succeed: %s. Fix the cause, delete the session (state=absent) '
+                             'and run again.' % (module.params['name'], summary(session)), session=session)
+    return session
 
 
 def exit_absent(module, path, before):
@@ -281,12 +286,7 @@ def main():
         before, session = module.ensure_created(
             'session', found, lambda: module.client.post(cfs_session(), body, expect=dict), body, path=path,
             refuse=refusal(p['name'], body))
-        completed = completion(module, path, before is not None).wait()
-    if completed is not None:
-        session = completed
-        if session['status']['session'].get('succeeded') != 'true':
-            module.fail_json(msg='CFS session %s did not succeed: %s. Fix the cause, delete the session '
-                                 '(state=absent) and run again.' % (p['name'], summary(session)), session=session)
+        session = wait_outcome(module, path, before is not None) or session
     artifacts = (session.get('status') or {}).get('artifacts') or []
     module.exit_with(changed=before is None, before=before, after=session, key='session', artifacts=artifacts,
                      result_id=artifacts[0].get('result_id') if artifacts else None, reused=before is not None)
