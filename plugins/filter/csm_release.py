@@ -103,8 +103,7 @@ except ImportError:
 
 import yaml
 
-ARCHES = {'x86_64': 'x86_64', 'x86': 'x86_64', 'X86': 'x86_64', 'aarch64': 'aarch64', 'ARM': 'aarch64',
-          'arm64': 'aarch64'}
+from ansible_collections.cray.csm.plugins.module_utils.names import IMAGE_ARCH
 
 
 def _version_key(text):
@@ -133,6 +132,25 @@ def _load(catalog):
     return dict((to_text(k), v or {}) for k, v in catalog.items())
 
 
+def _barebones_image(version, images, arch):
+    """The name of the newest barebones compute image of CSM `version` for `arch` among `images`."""
+    major_minor = '.'.join(version.split('.')[:2])
+    pattern = re.compile(r'^compute-csm-%s-(?P<ver>.+)-(?P<arch>x86_64|aarch64)$' % re.escape(major_minor))
+    found = {}
+    for name in images:
+        m = pattern.match(to_text(name))
+        if m:
+            found.setdefault(m.group('arch'), []).append((m.group('ver'), name))
+    if arch not in found:
+        raise AnsibleFilterError(
+            'csm_release: CSM %s has no barebones compute image compute-csm-%s-<version>-%s; architectures '
+            'with one: %s; its images: %s.' % (
+                version, major_minor, arch, ', '.join(sorted(found)) or 'none',
+                ', '.join(sorted(to_text(n) for n in images)) or 'none'))
+    best = dict((ver, name) for ver, name in found[arch])
+    return best[_sorted_versions(best)[-1]]
+
+
 def csm_release(catalog, version='latest', arch=None):
     if not HAS_PACKAGING:
         raise AnsibleFilterError('csm_release needs the Python package packaging (pip install packaging).')
@@ -151,25 +169,11 @@ def csm_release(catalog, version='latest', arch=None):
                   arch=None, image_name=None, image_id=None)
     if arch is None:
         return result
-    norm = ARCHES.get(to_text(arch))
+    norm = IMAGE_ARCH.get(to_text(arch))
     if norm is None:
         raise AnsibleFilterError('csm_release: unknown architecture %r: use x86_64 or aarch64.' % (arch,))
     images = entry.get('images') or {}
-    major_minor = '.'.join(version.split('.')[:2])
-    pattern = re.compile(r'^compute-csm-%s-(?P<ver>.+)-(?P<arch>x86_64|aarch64)$' % re.escape(major_minor))
-    found = {}
-    for name in images:
-        m = pattern.match(to_text(name))
-        if m:
-            found.setdefault(m.group('arch'), []).append((m.group('ver'), name))
-    if norm not in found:
-        raise AnsibleFilterError(
-            'csm_release: CSM %s has no barebones compute image compute-csm-%s-<version>-%s; architectures '
-            'with one: %s; its images: %s.' % (
-                version, major_minor, norm, ', '.join(sorted(found)) or 'none',
-                ', '.join(sorted(to_text(n) for n in images)) or 'none'))
-    best = dict((ver, name) for ver, name in found[norm])
-    name = best[_sorted_versions(best)[-1]]
+    name = _barebones_image(version, images, norm)
     image = images[name] or {}
     result.update(arch=norm, image_name=to_text(name), image_id=image.get('id'))
     return result

@@ -9,6 +9,8 @@ HTTP goes through ansible.module_utils.urls.open_url rather than requests or url
 ansible-core, so the client runs unchanged on the controller, inside CFS's execution environment and
 on Python 3.6 nodes, with no dependency to install, and it already handles validate_certs and ca_path.
 Retries are the client's own small loop (exponential backoff with jitter, Retry-After honoured).
+
+Private to cray.csm (its modules and plugins use it); not a public API.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -20,16 +22,11 @@ import socket
 import time
 
 from urllib.error import HTTPError, URLError
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from ansible.module_utils.urls import open_url
 
-# Service prefixes behind the API gateway (from each upstream spec's servers/basePath).
-IMS = '/apis/ims/v3'
-CFS = '/apis/cfs/v3'
-BOS = '/apis/bos/v2'
-HSM = '/apis/smd/hsm/v2'
-SLS = '/apis/sls/v1'
+# The services' paths: paths.py.
 TOKEN_PATH = '/keycloak/realms/shasta/protocol/openid-connect/token'
 
 DEFAULT_GATEWAY = 'https://api-gw-service-nmn.local'
@@ -55,12 +52,8 @@ class CsmApiError(CsmError):
     """An HTTP error answer, with the RFC 7807 problem fields when the service sent them."""
 
     def __init__(self, method, path, status, title=None, detail=None, body=None):
-        self.method = method
-        self.path = path
-        self.status = status
-        self.title = title
-        self.detail = detail
-        self.body = body
+        self.method, self.path, self.status = method, path, status
+        self.title, self.detail, self.body = title, detail, body  # the RFC 7807 problem, when there is one
         super(CsmApiError, self).__init__(self._message())
 
     def _message(self):
@@ -205,9 +198,6 @@ class CsmClient(object):
     def put(self, path, body, query=None, expect=JSON_ANSWER):
         return self.request('PUT', path, body=body, query=query, expect=expect)
 
-    def patch(self, path, body=None, expect=JSON_ANSWER):
-        return self.request('PATCH', path, body=body, expect=expect)
-
     def delete(self, path, missing_ok=False):
         """DELETE path; returns False when missing_ok and it was already gone, else True."""
         try:
@@ -337,8 +327,3 @@ def _api_error(method, path, http_error):
         detail = body.strip()[:500]
     return CsmApiError(method, path.split('?')[0], http_error.code, title=title or http_error.reason,
                        detail=detail, body=body)
-
-
-def quote_id(value):
-    """A path segment from a user value (xname, name, id)."""
-    return quote(str(value), safe='')

@@ -5,17 +5,20 @@
 
 HSM's behaviour here is Cray-HPE/hms-smd's: ``cmd/smd/smd-api.go`` ``doCompLocksStatus`` and
 ``internal/hmsds/hmsds-postgres.go`` ``GetCompLocksV2`` / ``UpdateCompLocksV2``.
+
+Private to cray.csm (its modules and plugins use it); not a public API.
 """
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.cray.csm.plugins.module_utils.client import HSM, CsmApiError
+from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError
+from ansible_collections.cray.csm.plugins.module_utils.paths import hsm_locks
 from ansible_collections.cray.csm.plugins.module_utils.xname import COMPONENT_XNAME, canonical_xnames
 
 # HSM's answer (400) to a status read or a change when it knows none of the ids (ErrCompLockV2NotFound)
 NOT_FOUND = 'Component not found'
-RESERVATIONS_API = HSM + '/locks/reservations'
+RESERVATIONS_API = hsm_locks('reservations')
 
 
 def component_ids(values):
@@ -43,7 +46,7 @@ def lock_status(client, ids):
     HSM answers 400 "Component not found" when it knows none of them, and lists NotFound only when
     it knows some; so the unknown ones are what the records lack."""
     try:
-        answer = client.post(HSM + '/locks/status', {'ComponentIDs': list(ids)}, safe=True) or {}
+        answer = client.post(hsm_locks('status'), {'ComponentIDs': list(ids)}, safe=True) or {}
     except CsmApiError as e:
         if e.status == 400 and e.detail == NOT_FOUND:
             return {}, list(ids)
@@ -72,7 +75,7 @@ def why_blocked(record):
                 'cray hsm locks repair create --component-ids %s' % (x, x))
     if record.get('ExpirationTime'):
         return ('%s is reserved until %s by a service (PCS, FAS or BOS acting on the node, or an admin through '
-                '%s); run again after that time' % (x, record['ExpirationTime'], HSM + '/locks/service/reservations'))
+                '%s); run again after that time' % (x, record['ExpirationTime'], hsm_locks('service/reservations')))
     since = record.get('CreationTime', 'unknown')
     return ('%s is reserved by an admin with no expiry (since %s); it stays until released (POST %s/release with '
             'its reservation key) or removed (POST %s/remove)' % (x, since, RESERVATIONS_API, RESERVATIONS_API))

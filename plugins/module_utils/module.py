@@ -1,7 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: cray.csm contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The base of every CSM API module: shared options, the client, error mapping, ensure() and waits."""
+"""The base of every CSM API module: shared options, the client, error mapping, ensure(), ensure_created() and
+waits.
+
+Private to cray.csm (its modules and plugins use it); not a public API."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -13,7 +16,7 @@ from contextlib import contextmanager
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
 from ansible_collections.cray.csm.plugins.module_utils.client import (
-    DEFAULT_GATEWAY, CsmClient, CsmError, CsmResponseError, CsmTimeout)
+    DEFAULT_GATEWAY, CsmApiError, CsmClient, CsmError, CsmResponseError, CsmTimeout)
 
 # Documented once in plugins/doc_fragments/connection.py.
 CONNECTION_SPEC = dict(
@@ -82,13 +85,12 @@ class CsmModule(AnsibleModule):
                 self.wrote()  # the service answered 2xx to the write: it acted, whatever its body
             self.fail_json(msg=str(e), failure=e.to_dict())
 
-    def ensure(self, path, desired, state='present', read_only=(), create=None, compare=None,
-               query=None):
+    def ensure(self, path, desired, state='present', read_only=(), compare=None, query=None):
         """Make the object at `path` match `desired`, the fields the user set.
 
         Fetches the current object (None when 404). present: when `compare(desired, current)` is
         false (default: desired is a subset of current), writes it with PUT of the current writable
-        fields overlaid with desired, or with `create(body)` when it does not exist yet. absent:
+        fields overlaid with desired. absent:
         DELETE when it exists. `query` goes with the PUT (for example CFS's drop_branches).
         In check mode nothing is written and the answer is predicted. Returns (changed, before, after).
         """
@@ -108,15 +110,46 @@ class CsmModule(AnsibleModule):
         if self.check_mode:
             after = dict(before or {})
             after.update(body)
-        elif before is None and create is not None:
-            after = create(body)
         else:
             after = self.client.put(path, body, query=query, expect=dict)
-        if not self.check_mode:
             self.wrote()
         return True, before, after
 
-    def exit_with(self, changed, before, after, key, **extra):
+    def ensure_created(self, key, found, create, predicted, path=None, refuse=None):
+        """Make sure an object that is created once (a session, a node registration) exists: (before, after).
+
+        found is the object as read (None: missing); before is found, None when this run creates it.
+        Missing, create() makes it and its answer is after, recorded as written under `key`; in check mode
+        nothing is written and after is `predicted`. A 409 from create() means it was created meanwhile: it
+        is read again at `path` and taken as found. A found object goes to refuse(found), a message when it
+        is not what was asked for: the task fails with it, the object under `key`.
+        """
+        if found is None and self.check_mode:
+            return None, predicted
+        if found is None:
+            try:
+                after = create()
+            except CsmApiError as e:
+                if e.status != 409 or path is None:
+                    raise
+                found = self.client.get(path, expect=dict)
+            else:
+                self.wrote(**{key: after})
+                return None, after
+        message = refuse(found) if refuse is not None else None
+        if message:
+            self.fail_json(msg=message, **{key: found})
+        return found, found
+
+    def waiter(self, what, fetch, done, describe, timed_out, in_check_mode=False):
+        """A Waiter for `what`, or one that returns None at once when there is nothing to wait for: the
+        task has wait=false, or runs in check mode and in_check_mode is false (the object may be only
+        predicted; a poll of an existing one only reads)."""
+        if not self.params['wait'] or (self.check_mode and not in_check_mode):
+            return _NoWaiter()
+        return _Waiter(self, what, fetch, done, describe, timed_out)
+
+    def exit_with(self, changed, before, after, key, **extra):  # called with keywords: exit_with(changed=..., ...)
         """exit_json with the object under `key` and, in diff mode, before/after."""
         result = dict(changed=changed, **extra)
         result[key] = after
@@ -144,6 +177,30 @@ def without(obj, keys):
 def drop_none(obj):
     """obj without keys whose value is None: options the user did not set are not sent."""
     return dict((k, v) for k, v in obj.items() if v is not None)
+
+
+class _Waiter(object):
+    """Polls fetch() with the task's wait_timeout and poll_interval until done(state), showing describe(state)
+    as progress lines; a timeout fails the task with timed_out(CsmTimeout), a dict of fail_json arguments."""
+
+    def __init__(self, module, what, fetch, done, describe, timed_out):
+        self.module, self.what, self.fetch, self.done = module, what, fetch, done
+        self.describe, self.timed_out = describe, timed_out
+
+    def wait(self):
+        p = self.module.params
+        try:
+            return wait_for(self.fetch, self.done, p['wait_timeout'], p['poll_interval'], self.what,
+                            describe=self.describe, report=self.module.report_progress)
+        except CsmTimeout as e:
+            self.module.fail_json(**self.timed_out(e))
+
+
+class _NoWaiter(object):
+    """The waiter of a task that does not wait (kubernetes.core's DummyWaiter does the same in check mode)."""
+
+    def wait(self):
+        return None
 
 
 # A wait whose state does not change says so again after this many seconds.

@@ -1,7 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: cray.csm contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The names CSM's services validate, checked the same way before any request (xnames: xname.py)."""
+"""The names CSM's services validate, checked the same way before any request (xnames: xname.py), and the
+architecture names each service uses.
+
+Private to cray.csm (its modules and plugins use it); not a public API."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -12,6 +15,28 @@ import uuid
 # BOS session, session template and boot set names (bos api/openapi.yaml V2SessionName,
 # SessionTemplateName, BootSetName: 1 to 127 characters).
 BOS_NAME = re.compile(r'^[a-zA-Z0-9](?:[-._a-zA-Z0-9]{0,125}[a-zA-Z0-9])?$')
+
+
+# CFS v3 session names: a Kubernetes name of at most 45 characters (config-framework-service
+# api/openapi.yaml V3SessionCreate.name).
+CFS_SESSION_NAME = re.compile(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')
+
+# Architectures. IMS names an image's x86_64 or aarch64 (ims src/server/models/images.py, arch); HSM components
+# and BOS boot sets name them X86, ARM, Other or Unknown (bos api/openapi.yaml, boot set arch); uname prints
+# x86_64 or aarch64, Debian says arm64. IMAGE_ARCH: each name the collection takes, to IMS's.
+IMAGE_ARCH = {'x86_64': 'x86_64', 'aarch64': 'aarch64', 'X86': 'x86_64', 'ARM': 'aarch64', 'x86': 'x86_64',
+              'arm64': 'aarch64'}
+HSM_ARCHES = ('X86', 'ARM', 'Other', 'Unknown')
+HSM_ARCH = dict((IMAGE_ARCH[a], a) for a in ('X86', 'ARM'))  # IMS's name -> HSM's and BOS's
+
+
+def cfs_session_name_error(name):
+    """An error message, with a name CFS would take, for a CFS session name CFS would refuse, or None."""
+    if len(name) <= 45 and CFS_SESSION_NAME.match(name):
+        return None
+    fixed = re.sub(r'[^-a-z0-9.]', '-', name.lower()).strip('-.')[:45].strip('-.')
+    return ('Invalid CFS session name %r: CFS v3 takes 1 to 45 lowercase letters, digits, - and ., '
+            'starting and ending with a letter or digit (no _). Try %r.' % (name, fixed))
 
 
 def bos_name_error(kind, name):

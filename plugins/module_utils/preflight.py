@@ -6,6 +6,8 @@
 It repeats what IMS does in V3RemoteBuildNodeRecord.getStatus() (SSH as root with the IMS key,
 `uname -i`, `which podman`, count of /tmp/ims_*) and returns the same fields as IMS's
 /remote-build-nodes/status, plus the failed check and how to fix it. Unlike IMS it sets timeouts.
+
+Private to cray.csm (its modules and plugins use it); not a public API.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -82,34 +84,7 @@ def check_node(host, port, private_key, timeout=10):
                       failed_check='ssh', fix=KEY_FIX)
             return st
         st['sshStatus'] = 'SSH connection established.'
-
-        def run(cmd):
-            out = client.exec_command(cmd, timeout=timeout)[1]
-            text = out.read().decode('utf-8', 'replace')
-            return out.channel.recv_exit_status(), text
-
-        rc, out = run('uname -i')
-        if 'aarch64' in out:
-            st['nodeArch'] = 'aarch64'
-        elif 'x86' in out:
-            st['nodeArch'] = 'x86_64'
-        else:
-            st.update(nodeArch='Undefined architecture type for node, result: %s' % out,
-                      failed_check='arch', fix=ARCH_FIX)
-            return st
-        rc, out = run('which podman')
-        if rc != 0 or '/usr/bin/podman' not in out:
-            st.update(podmanStatus='Podman not installed on node.' if rc == 0 else
-                      'Unable determine if tools are installed on node. "which podman" exited %d' % rc,
-                      failed_check='podman', fix=PODMAN_FIX)
-            return st
-        st.update(podmanStatus='Podman present at /usr/bin/podman', ableToRunJobs=True)
-        rc, out = run(JOB_COUNT_CMD)
-        try:
-            st['numCurrentJobs'] = int(out.strip())
-        except ValueError:
-            pass  # best effort, as in IMS
-        return st
+        return _check_tools(client, st, timeout)
     except (paramiko.SSHException, socket.error, EOFError) as e:
         # the connection dropped or timed out while a command ran
         check = 'arch' if st['nodeArch'] == 'Unknown' else 'podman'
@@ -118,6 +93,37 @@ def check_node(host, port, private_key, timeout=10):
         return st
     finally:
         client.close()
+
+
+def _check_tools(client, st, timeout):
+    """IMS's checks over an open connection: the architecture, podman, the number of running jobs."""
+    def run(cmd):
+        out = client.exec_command(cmd, timeout=timeout)[1]
+        text = out.read().decode('utf-8', 'replace')
+        return out.channel.recv_exit_status(), text
+
+    rc, out = run('uname -i')
+    if 'aarch64' in out:
+        st['nodeArch'] = 'aarch64'
+    elif 'x86' in out:
+        st['nodeArch'] = 'x86_64'
+    else:
+        st.update(nodeArch='Undefined architecture type for node, result: %s' % out,
+                  failed_check='arch', fix=ARCH_FIX)
+        return st
+    rc, out = run('which podman')
+    if rc != 0 or '/usr/bin/podman' not in out:
+        st.update(podmanStatus='Podman not installed on node.' if rc == 0 else
+                  'Unable determine if tools are installed on node. "which podman" exited %d' % rc,
+                  failed_check='podman', fix=PODMAN_FIX)
+        return st
+    st.update(podmanStatus='Podman present at /usr/bin/podman', ableToRunJobs=True)
+    rc, out = run(JOB_COUNT_CMD)
+    try:
+        st['numCurrentJobs'] = int(out.strip())
+    except ValueError:
+        pass  # best effort, as in IMS
+    return st
 
 
 def failure_message(host, port, st):

@@ -7,6 +7,8 @@ HSM normalises every xname it is given (Cray-HPE/hms-xname ``xnametypes.Normaliz
 trim white space, strip leading zeros from each number, lower case); BOS does the same to a boot
 set's ``node_list``. IMS stores a remote build node as given and SSHes to that name, which CSM's DNS
 knows only in the canonical form. So the collection canonicalises every xname before any request.
+
+Private to cray.csm (its modules and plugins use it); not a public API.
 """
 from __future__ import absolute_import, division, print_function
 

@@ -106,9 +106,10 @@ reused:
   type: bool
 '''
 
-from ansible_collections.cray.csm.plugins.module_utils.client import BOS, CsmApiError, CsmTimeout, quote_id
-from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none, wait_for, wait_spec
+from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError
+from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none, wait_spec
 from ansible_collections.cray.csm.plugins.module_utils.names import bos_name_error
+from ansible_collections.cray.csm.plugins.module_utils.paths import bos_session, bos_session_status
 from ansible_collections.cray.csm.plugins.module_utils.xname import NODE_XNAME, canonical_xname
 
 NO_NODES = 'No nodes were found to act upon'
@@ -151,66 +152,78 @@ def progress(status):
     return text + ('; failed nodes: ' + ', '.join(failed) if failed else '')
 
 
+ARGUMENTS = dict(
+    template_name=dict(type='str', required=True),
+    operation=dict(type='str', choices=['boot', 'reboot', 'shutdown'], required=True),
+    limit=dict(type='str'),
+    name=dict(type='str'),
+    stage=dict(type='bool', default=False),
+    include_disabled=dict(type='bool', default=False),
+    **wait_spec())
+
+
+def request_body(p):
+    return drop_none(dict(name=p['name'], operation=p['operation'], template_name=p['template_name'],
+                          limit=canonical_limit(p['limit']) if p['limit'] else None, stage=p['stage'],
+                          include_disabled=p['include_disabled']))
+
+
+def refusal(body):
+    """refuse() for ensure_created: a session of this name for another template or limit."""
+    def refuse(session):
+        diff = [k for k in ('template_name', 'limit') if (session.get(k) or '') != (body.get(k) or '')]
+        return diff and 'BOS session %s exists for another %s (%s): choose another name.' % (
+            body['name'], ' and '.join(diff), ', '.join('%s=%s' % (k, session.get(k)) for k in diff))
+    return refuse
+
+
+def create(module, body):
+    """POST the session; a template BOS does not know gets the module that makes one named."""
+    try:
+        return module.client.post(bos_session(), body, expect=dict)
+    except CsmApiError as e:
+        if e.status == 400 and 'template name invalid' in (e.detail or '').lower():
+            module.fail_json(msg='%s Create the template first (cray.csm.bos_sessiontemplate).' % e,
+                             failure=e.to_dict())
+        raise
+
+
+def wait_outcome(module, session):
+    """(session, status) once the session is complete, failing the task when it failed; ({}) without a wait."""
+    name = session.get('name')  # in check mode a session BOS would name is not named yet
+
+    def timed_out(e):
+        last = e.last or {}
+        return dict(msg='%s Last status: %s, %s%% successful, %s%% failed, phases %s.' % (
+            e, last.get('status'), last.get('percent_successful'), last.get('percent_failed'), last.get('phases')),
+            session=session, status=last)
+    status = module.waiter('BOS session %s' % name, lambda: module.client.get(bos_session_status(name), expect=dict),
+                           lambda s: s.get('status') == 'complete', progress, timed_out).wait()
+    if status is None:
+        return session, {}
+    session = module.client.get(bos_session(name), expect=dict)
+    msg = failure_message(session, status)
+    if msg:
+        module.fail_json(msg=msg, session=session, status=status)
+    return session, status
+
+
 def main():
-    module = CsmModule(
-        argument_spec=dict(
-            template_name=dict(type='str', required=True),
-            operation=dict(type='str', choices=['boot', 'reboot', 'shutdown'], required=True),
-            limit=dict(type='str'),
-            name=dict(type='str'),
-            stage=dict(type='bool', default=False),
-            include_disabled=dict(type='bool', default=False),
-            **wait_spec()),
-        supports_check_mode=True)
+    module = CsmModule(argument_spec=ARGUMENTS, supports_check_mode=True)
     p = module.params
     error = (p['name'] is not None and bos_name_error('BOS session name', p['name'])
              or bos_name_error('BOS session template name', p['template_name']))
     if error:
         module.fail_json(msg=error)
-    body = drop_none(dict(name=p['name'], operation=p['operation'], template_name=p['template_name'],
-                          limit=canonical_limit(p['limit']) if p['limit'] else None, stage=p['stage'],
-                          include_disabled=p['include_disabled']))
-    client = module.client
-    session = None
+    body = request_body(p)
+    path = bos_session(p['name']) if p['name'] else None
     with module.api_errors():
-        if p['name']:
-            session = client.get('%s/sessions/%s' % (BOS, quote_id(p['name'])), missing_ok=True, expect=dict)
-        reused = session is not None
-        if reused:
-            diff = [k for k in ('template_name', 'limit') if (session.get(k) or '') != (body.get(k) or '')]
-            if diff:
-                module.fail_json(msg='BOS session %s exists for another %s (%s): choose another name.' % (
-                    p['name'], ' and '.join(diff), ', '.join('%s=%s' % (k, session.get(k)) for k in diff)),
-                    session=session)
-        elif module.check_mode:
-            module.exit_with(True, None, body, 'session', status={}, reused=False)
-        else:
-            try:
-                session = client.post('%s/sessions' % BOS, body, expect=dict)
-                module.wrote(session=session)
-            except CsmApiError as e:
-                if e.status == 400 and 'template name invalid' in (e.detail or '').lower():
-                    module.fail_json(msg='%s Create the template first (cray.csm.bos_sessiontemplate).' % e,
-                                     failure=e.to_dict())
-                raise
-        status = {}
-        if p['wait'] and not module.check_mode:
-            path = '%s/sessions/%s' % (BOS, quote_id(session['name']))
-            try:
-                status = wait_for(lambda: client.get(path + '/status', expect=dict),
-                                  lambda s: s.get('status') == 'complete',
-                                  p['wait_timeout'], p['poll_interval'], 'BOS session %s' % session['name'],
-                                  describe=progress, report=module.report_progress)
-            except CsmTimeout as e:
-                last = e.last or {}
-                module.fail_json(msg='%s Last status: %s, %s%% successful, %s%% failed, phases %s.' % (
-                    e, last.get('status'), last.get('percent_successful'), last.get('percent_failed'),
-                    last.get('phases')), session=session, status=last)
-            session = client.get(path, expect=dict)
-            msg = failure_message(session, status)
-            if msg:
-                module.fail_json(msg=msg, session=session, status=status)
-    module.exit_with(not reused, session if reused else None, session, 'session', status=status, reused=reused)
+        found = module.client.get(path, missing_ok=True, expect=dict) if path else None
+        before, session = module.ensure_created('session', found, lambda: create(module, body), body, path=path,
+                                                refuse=refusal(body))
+        session, status = wait_outcome(module, session)
+    module.exit_with(changed=before is None, before=before, after=session, key='session', status=status,
+                     reused=before is not None)
 
 
 if __name__ == '__main__':

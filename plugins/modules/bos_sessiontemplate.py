@@ -97,13 +97,13 @@ sessiontemplate:
 
 import copy
 
-from ansible_collections.cray.csm.plugins.module_utils.client import BOS, quote_id
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none, is_subset
-from ansible_collections.cray.csm.plugins.module_utils.names import bos_name_error
+from ansible_collections.cray.csm.plugins.module_utils.names import HSM_ARCH, HSM_ARCHES, bos_name_error
+from ansible_collections.cray.csm.plugins.module_utils.paths import bos_sessiontemplate
 from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xnames, node_xname_error
 
 READ_ONLY = ('name', 'tenant', 'links')
-ARCH = {'X86': 'X86', 'ARM': 'ARM', 'Other': 'Other', 'Unknown': 'Unknown', 'x86_64': 'X86', 'aarch64': 'ARM'}
+ARCH = dict(HSM_ARCH, **dict((a, a) for a in HSM_ARCHES))  # what BOS takes, and IMS's names of them
 BOOT_SET_FIELDS = ('name', 'path', 'type', 'etag', 'kernel_parameters', 'node_list', 'node_roles_groups',
                    'node_groups', 'arch', 'cfs', 'rootfs_provider', 'rootfs_provider_passthrough')
 SELECTORS = ('node_list', 'node_roles_groups', 'node_groups')
@@ -127,36 +127,38 @@ def normalize_boot_sets(boot_sets):
         if not isinstance(bs, dict):
             errors.append('%s: must be a mapping.' % where)
             continue
-        bs = drop_none(copy.deepcopy(bs))
-        unknown = sorted(set(bs) - set(BOOT_SET_FIELDS))
-        if unknown:
-            errors.append('%s: unknown field(s) %s; BOS takes %s.' % (where, ', '.join(unknown),
-                                                                      ', '.join(BOOT_SET_FIELDS)))
-        missing = [f for f in ('path', 'type') if not bs.get(f)]
-        if missing:
-            errors.append('%s: %s required (the image manifest path and s3).' % (where, ' and '.join(missing)))
-        if not any(bs.get(s) for s in SELECTORS):
-            errors.append('%s: give a non-empty node_list, node_roles_groups or node_groups.' % where)
-        bs['arch'] = bs.get('arch', 'X86')
-        if bs['arch'] not in ARCH:
-            errors.append('%s: arch %r is not one of X86, ARM, Other, Unknown (or x86_64, aarch64).'
-                          % (where, bs['arch']))
-        else:
-            bs['arch'] = ARCH[bs['arch']]
-        if bs.get('name') not in (None, key):
-            errors.append("%s: BOS would reject it: boot_sets key (%s) does not match 'name' field of "
-                          "corresponding boot set (%s). Drop name or make it the key." % (where, key, bs['name']))
-        bs.pop('name', None)  # BOS does not store it; it is the key
-        if not (bs.get('cfs') or {}).get('configuration'):
-            bs.pop('cfs', None)  # BOS drops an empty cfs
-        if bs.get('node_list'):
-            error = node_xname_error(bs['node_list'])
-            if error:
-                errors.append('%s.node_list: %s BOS boots nodes by xname (a NID is only warned about, and '
-                              'matches no node).' % (where, error))
-            bs['node_list'] = canonical_xnames(bs['node_list'])[0]
-        out[key] = bs
+        out[key] = normalize_boot_set(where, key, drop_none(copy.deepcopy(bs)), errors)
     return out, errors
+
+
+def normalize_boot_set(where, key, bs, errors):
+    """The boot set as BOS stores it; what BOS would refuse goes to errors."""
+    unknown = sorted(set(bs) - set(BOOT_SET_FIELDS))
+    if unknown:
+        errors.append('%s: unknown field(s) %s; BOS takes %s.' % (where, ', '.join(unknown), ', '.join(BOOT_SET_FIELDS)))
+    missing = [f for f in ('path', 'type') if not bs.get(f)]
+    if missing:
+        errors.append('%s: %s required (the image manifest path and s3).' % (where, ' and '.join(missing)))
+    if not any(bs.get(s) for s in SELECTORS):
+        errors.append('%s: give a non-empty node_list, node_roles_groups or node_groups.' % where)
+    bs['arch'] = bs.get('arch', 'X86')
+    if bs['arch'] not in ARCH:
+        errors.append('%s: arch %r is not one of X86, ARM, Other, Unknown (or x86_64, aarch64).' % (where, bs['arch']))
+    else:
+        bs['arch'] = ARCH[bs['arch']]
+    if bs.get('name') not in (None, key):
+        errors.append("%s: BOS would reject it: boot_sets key (%s) does not match 'name' field of "
+                      "corresponding boot set (%s). Drop name or make it the key." % (where, key, bs['name']))
+    bs.pop('name', None)  # BOS does not store it; it is the key
+    if not (bs.get('cfs') or {}).get('configuration'):
+        bs.pop('cfs', None)  # BOS drops an empty cfs
+    if bs.get('node_list'):
+        error = node_xname_error(bs['node_list'])
+        if error:
+            errors.append('%s.node_list: %s BOS boots nodes by xname (a NID is only warned about, and '
+                          'matches no node).' % (where, error))
+        bs['node_list'] = canonical_xnames(bs['node_list'])[0]
+    return bs
 
 
 def same_template(desired, current):
@@ -192,11 +194,11 @@ def main():
             module.fail_json(msg='Invalid boot sets: %s' % ' '.join(errors))
         desired = drop_none(dict(boot_sets=boot_sets, enable_cfs=p['enable_cfs'], description=p['description'],
                                  cfs=dict(configuration=p['cfs_configuration']) if p['cfs_configuration'] else None))
-    path = '%s/sessiontemplates/%s' % (BOS, quote_id(p['name']))
+    path = bos_sessiontemplate(p['name'])
     with module.api_errors():
         changed, before, after = module.ensure(path, desired, p['state'], read_only=READ_ONLY,
                                                compare=same_template)
-    module.exit_with(changed, before, after, 'sessiontemplate')
+    module.exit_with(changed=changed, before=before, after=after, key='sessiontemplate')
 
 
 if __name__ == '__main__':

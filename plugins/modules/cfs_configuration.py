@@ -112,9 +112,10 @@ configuration:
 
 import re
 
-from ansible_collections.cray.csm.plugins.module_utils.client import CFS, CsmApiError, quote_id
+from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none
 from ansible_collections.cray.csm.plugins.module_utils.names import cfs_configuration_name_error
+from ansible_collections.cray.csm.plugins.module_utils.paths import cfs_configuration
 
 READ_ONLY = ('name', 'last_updated')
 COMMIT = re.compile(r'^[a-f0-9]{40}$')
@@ -180,7 +181,7 @@ def main():
         if errors:
             module.fail_json(msg='Invalid CFS layers: %s' % ' '.join(errors))
         desired = drop_none(dict(layers=layers, description=p['description']))
-    path = '%s/configurations/%s' % (CFS, quote_id(p['name']))
+    path = cfs_configuration(p['name'])
     query = {'drop_branches': 'true'} if p['drop_branches'] else None
     with module.api_errors():
         try:
@@ -195,7 +196,7 @@ def main():
                         '--config-name %s) or boot them with another template, then delete it again.'
                         % (p['name'], e.detail or e.title, p['name']), failure=e.to_dict())
             raise
-    module.exit_with(changed, before, after, 'configuration')
+    module.exit_with(changed=changed, before=before, after=after, key='configuration')
 
 
 if __name__ == '__main__':

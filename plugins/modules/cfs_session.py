@@ -140,21 +140,11 @@ reused:
   type: bool
 '''
 
-import re
-
-from ansible_collections.cray.csm.plugins.module_utils.client import CFS, IMS, CsmApiError, CsmError, CsmTimeout, quote_id
-from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none, wait_for, wait_spec
-from ansible_collections.cray.csm.plugins.module_utils.names import cfs_configuration_name_error, image_id_error
-
-NAME = re.compile(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')
-
-
-def name_error(name):
-    if len(name) > 45 or not NAME.match(name):
-        fixed = re.sub(r'[^-a-z0-9.]', '-', name.lower()).strip('-.')[:45].strip('-.')
-        return ('Invalid CFS session name %r: CFS v3 takes 1 to 45 lowercase letters, digits, - and ., '
-                'starting and ending with a letter or digit (no _). Try %r.' % (name, fixed))
-    return None
+from ansible_collections.cray.csm.plugins.module_utils.client import CsmError
+from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none, wait_spec
+from ansible_collections.cray.csm.plugins.module_utils.names import (
+    cfs_configuration_name_error, cfs_session_name_error, image_id_error)
+from ansible_collections.cray.csm.plugins.module_utils.paths import cfs_session, ims_job
 
 
 def target_error(p):
@@ -220,77 +210,85 @@ def ims_job_status(module, job_id):
     if module.progress_hook is None:
         return ''
     try:
-        return (module.client.get('%s/jobs/%s' % (IMS, quote_id(job_id)), missing_ok=True) or {}).get(
+        return (module.client.get(ims_job(job_id), missing_ok=True) or {}).get(
             'status', 'unknown to IMS')
     except CsmError as e:
         return '(status not readable: %s)' % e
 
 
-def main():
-    group = dict(name=dict(type='str', required=True), members=dict(type='list', elements='str', required=True))
-    image = dict(source_id=dict(type='str', required=True), result_name=dict(type='str', required=True))
-    module = CsmModule(
-        argument_spec=dict(
-            name=dict(type='str', required=True),
-            configuration_name=dict(type='str'),
-            target_definition=dict(type='str', choices=['dynamic', 'image', 'spec', 'repo'], default='dynamic'),
-            target_groups=dict(type='list', elements='dict', options=group),
-            image_map=dict(type='list', elements='dict', options=image),
-            ansible_limit=dict(type='str'),
-            tags=dict(type='dict'),
-            **wait_spec(),
-            state=dict(type='str', choices=['present', 'absent'], default='present')),
-        required_if=[('state', 'present', ['configuration_name'])],
-        supports_check_mode=True)
-    p = module.params
-    error = name_error(p['name'])
+ARGUMENTS = dict(
+    name=dict(type='str', required=True),
+    configuration_name=dict(type='str'),
+    target_definition=dict(type='str', choices=['dynamic', 'image', 'spec', 'repo'], default='dynamic'),
+    target_groups=dict(type='list', elements='dict', options=dict(
+        name=dict(type='str', required=True), members=dict(type='list', elements='str', required=True))),
+    image_map=dict(type='list', elements='dict', options=dict(
+        source_id=dict(type='str', required=True), result_name=dict(type='str', required=True))),
+    ansible_limit=dict(type='str'),
+    tags=dict(type='dict'),
+    state=dict(type='str', choices=['present', 'absent'], default='present'),
+    **wait_spec())
+
+
+def request_error(p):
+    """What CFS would refuse in the request, or None."""
+    error = cfs_session_name_error(p['name'])
     if p['state'] == 'present' and not error:
         error = cfs_configuration_name_error(p['configuration_name']) or target_error(p)
     if p['image_map'] and p['target_definition'] != 'image':
         error = 'image_map is only used with target_definition image.'
+    return error
+
+
+def refusal(name, body):
+    """refuse() for ensure_created: a session of this name made from another request."""
+    def refuse(session):
+        diff = differences(body, session)
+        return diff and ('CFS session %s exists with a different request (%s differ): delete it (state=absent) '
+                         'or choose another name.' % (name, ', '.join(diff)))
+    return refuse
+
+
+def wait_outcome(module, path, exists):
+    """The session at `path` once complete, failing the task unless it succeeded; None without a wait.
+    An existing session is polled in check mode too (reads only)."""
+    def timed_out(e):
+        return dict(msg='%s Last seen: %s' % (e, summary(e.last)), session=e.last)
+    session = module.waiter('CFS session %s' % module.params['name'], lambda: module.client.get(path, expect=dict),
+                            lambda s: s['status']['session']['status'] == 'complete',
+                            lambda s: progress(module, s), timed_out, in_check_mode=exists).wait()
+    if session is not None and session['status']['session'].get('succeeded') != 'true':
+        module.fail_json(msg='CFS session %s did not succeed: %s. Fix the cause, delete the session (state=absent) '
+                             'and run again.' % (module.params['name'], summary(session)), session=session)
+    return session
+
+
+def exit_absent(module, path, before):
+    if before is not None and not module.check_mode:
+        module.client.delete(path, missing_ok=True)
+    module.exit_with(changed=before is not None, before=before, after=None, key='session', artifacts=[],
+                     result_id=None, reused=False)
+
+
+def main():
+    module = CsmModule(argument_spec=ARGUMENTS, required_if=[('state', 'present', ['configuration_name'])],
+                       supports_check_mode=True)
+    p = module.params
+    error = request_error(p)
     if error:
         module.fail_json(msg=error)
-    path = '%s/sessions/%s' % (CFS, quote_id(p['name']))
-    client = module.client
+    path = cfs_session(p['name'])
     with module.api_errors():
-        before = client.get(path, missing_ok=True, expect=dict)
+        found = module.client.get(path, missing_ok=True, expect=dict)
         if p['state'] == 'absent':
-            if before is not None and not module.check_mode:
-                client.delete(path, missing_ok=True)
-            module.exit_with(before is not None, before, None, 'session', artifacts=[], result_id=None,
-                             reused=False)
+            exit_absent(module, path, found)
         body = request_body(p)
-        if before is None and not module.check_mode:
-            try:
-                session = client.post('%s/sessions' % CFS, body, expect=dict)
-                module.wrote(session=session)
-            except CsmApiError as e:
-                if e.status != 409:  # 409: created meanwhile by someone else; compare it below
-                    raise
-                before = client.get(path, expect=dict)
-        if before is not None:
-            diff = differences(body, before)
-            if diff:
-                module.fail_json(msg='CFS session %s exists with a different request (%s differ): delete it '
-                                     '(state=absent) or choose another name.' % (p['name'], ', '.join(diff)),
-                                 session=before)
-            session = before
-        elif module.check_mode:
-            session = body
-        if p['wait'] and not (module.check_mode and before is None):
-            try:
-                session = wait_for(lambda: client.get(path, expect=dict),
-                                   lambda s: s['status']['session']['status'] == 'complete',
-                                   p['wait_timeout'], p['poll_interval'], 'CFS session %s' % p['name'],
-                                   describe=lambda s: progress(module, s), report=module.report_progress)
-            except CsmTimeout as e:
-                module.fail_json(msg='%s Last seen: %s' % (e, summary(e.last)), session=e.last)
-            if session['status']['session'].get('succeeded') != 'true':
-                module.fail_json(msg='CFS session %s did not succeed: %s. Fix the cause, delete the session '
-                                     '(state=absent) and run again.' % (p['name'], summary(session)),
-                                 session=session)
+        before, session = module.ensure_created(
+            'session', found, lambda: module.client.post(cfs_session(), body, expect=dict), body, path=path,
+            refuse=refusal(p['name'], body))
+        session = wait_outcome(module, path, before is not None) or session
     artifacts = (session.get('status') or {}).get('artifacts') or []
-    module.exit_with(before is None, before, session, 'session', artifacts=artifacts,
+    module.exit_with(changed=before is None, before=before, after=session, key='session', artifacts=artifacts,
                      result_id=artifacts[0].get('result_id') if artifacts else None, reused=before is not None)
 
 

@@ -68,12 +68,12 @@ rewritten_ids:
   sample: {"X3000C0S19B04N0": "x3000c0s19b4n0"}
 '''
 
-from ansible_collections.cray.csm.plugins.module_utils.client import HSM, quote_id
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
+from ansible_collections.cray.csm.plugins.module_utils.names import IMAGE_ARCH
+from ansible_collections.cray.csm.plugins.module_utils.paths import hsm_component
 from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xnames, node_xname_error
 
 ON_STATES = ('On', 'Ready', 'Standby')
-IMAGE_ARCH = {'X86': 'x86_64', 'ARM': 'aarch64'}
 
 
 def main():
@@ -83,7 +83,7 @@ def main():
         module.fail_json(msg=error)
     (xname,), rewritten = canonical_xnames([module.params['xname']])
     with module.api_errors():
-        component = module.client.get('%s/State/Components/%s' % (HSM, quote_id(xname)), missing_ok=True)
+        component = module.client.get(hsm_component(xname), missing_ok=True)
     component = component or None
     module.exit_json(changed=False, component=component, rewritten_ids=rewritten,
                      powered_on=bool(component and component.get('State') in ON_STATES),

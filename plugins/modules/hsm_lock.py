@@ -109,9 +109,10 @@ blocked:
             "ExpirationTime": "2026-12-01T09:46:29Z", "ReservationDisabled": false}]
 '''
 
-from ansible_collections.cray.csm.plugins.module_utils.client import HSM, CsmApiError
+from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError
 from ansible_collections.cray.csm.plugins.module_utils.hsm import blocked, component_ids, lock_status, named, why_blocked
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
+from ansible_collections.cray.csm.plugins.module_utils.paths import hsm_locks
 
 ALREADY = {True: 'Component is Locked', False: 'Component is Unlocked'}
 FLEXIBLE_NOTHING_DONE = 'Component is Reserved'  # HSM's 400 when flexible changed nothing, whatever the reason
@@ -136,7 +137,7 @@ def refusal(verb, held, changed_ids=()):
 def change(module, ids, want, verb):
     """Lock or unlock ids in one call; the ids it changed, in the order given. On a race (another client
     changed a lock meanwhile) read the state again and send the rest once."""
-    action = HSM + ('/locks/lock' if want else '/locks/unlock')
+    action = hsm_locks('lock' if want else 'unlock')
     retry = [ALREADY[want]]
     if module.params['processing_model'] == 'flexible':
         retry.append(FLEXIBLE_NOTHING_DONE)
@@ -174,15 +175,39 @@ def change(module, ids, want, verb):
     return changed_ids
 
 
+ARGUMENTS = dict(
+    component_ids=dict(type='list', elements='str', required=True),
+    state=dict(type='str', choices=['locked', 'unlocked'], default='locked'),
+    processing_model=dict(type='str', choices=['rigid', 'flexible'], default='rigid'))
+
+
+def apply(module, records, need, want, verb):
+    """Lock or unlock the ids in `need` (in check mode: predict it); the ids changed. Raises Refused for
+    components HSM would refuse: before anything changes (rigid), or after the others changed (flexible)."""
+    held = blocked(records, need)
+    held_ids = set(r['ID'] for r in held)
+    free = [i for i in need if i not in held_ids]
+    if held and module.params['processing_model'] == 'rigid':
+        raise refusal(verb, held)
+    changed_ids = free
+    if free and not module.check_mode:
+        changed_ids = change(module, free, want, verb)
+    if held:  # flexible: the others are changed, then the task fails naming these
+        raise refusal(verb, held, changed_ids)
+    return changed_ids
+
+
+def exit_changed(module, ids, before, after, changed_ids, rewritten):
+    result = dict(changed=bool(changed_ids), changed_ids=changed_ids, rewritten_ids=rewritten, components=[
+        dict(ID=i, locked_before=before[i], locked_after=after[i]) for i in ids])
+    if module._diff:
+        result['diff'] = dict(before=dict((i, {'Locked': before[i]}) for i in changed_ids),
+                              after=dict((i, {'Locked': after[i]}) for i in changed_ids))
+    module.exit_json(**result)
+
+
 def main():
-    module = CsmModule(
-        argument_spec=dict(
-            component_ids=dict(type='list', elements='str', required=True),
-            state=dict(type='str', choices=['locked', 'unlocked'], default='locked'),
-            processing_model=dict(type='str', choices=['rigid', 'flexible'], default='rigid'),
-        ),
-        supports_check_mode=True,
-    )
+    module = CsmModule(argument_spec=ARGUMENTS, supports_check_mode=True)
     error, ids, rewritten = component_ids(module.params['component_ids'])
     if error:
         module.fail_json(msg=error)
@@ -196,28 +221,14 @@ def main():
                              not_found=missing, changed=False, changed_ids=[], rewritten_ids=rewritten)
         before = dict((i, bool(records[i].get('Locked'))) for i in ids)
         need = [i for i in ids if before[i] != want]
-        held = blocked(records, need)
-        held_ids = set(r['ID'] for r in held)
-        free = [i for i in need if i not in held_ids]
         try:
-            if held and module.params['processing_model'] == 'rigid':
-                raise refusal(verb, held)
-            changed_ids = free
-            if free and not module.check_mode:
-                changed_ids = change(module, free, want, verb)
-            if held:  # flexible: the others are changed, then the task fails naming these
-                raise refusal(verb, held, changed_ids)
+            changed_ids = apply(module, records, need, want, verb)
         except Refused as e:
             module.fail_json(msg=str(e), changed=bool(e.changed_ids), changed_ids=e.changed_ids,
                              rewritten_ids=rewritten, **e.result)
     after = dict(before)
     after.update((i, want) for i in need)  # those not in changed_ids another client changed meanwhile
-    result = dict(changed=bool(changed_ids), changed_ids=changed_ids, rewritten_ids=rewritten, components=[
-        dict(ID=i, locked_before=before[i], locked_after=after[i]) for i in ids])
-    if module._diff:
-        result['diff'] = dict(before=dict((i, {'Locked': before[i]}) for i in changed_ids),
-                              after=dict((i, {'Locked': after[i]}) for i in changed_ids))
-    module.exit_json(**result)
+    exit_changed(module, ids, before, after, changed_ids, rewritten)
 
 
 if __name__ == '__main__':

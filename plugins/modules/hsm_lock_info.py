@@ -86,9 +86,9 @@ rewritten_ids:
   sample: {"X3000C0S19B04N0": "x3000c0s19b4n0"}
 '''
 
-from ansible_collections.cray.csm.plugins.module_utils.client import HSM
 from ansible_collections.cray.csm.plugins.module_utils.hsm import component_ids, lock_status
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
+from ansible_collections.cray.csm.plugins.module_utils.paths import hsm_locks
 
 FILTERS = ('type', 'state', 'role', 'locked', 'reserved')
 
@@ -115,7 +115,7 @@ def main():
         else:
             # HSM reads booleans in the query as true/false
             query = dict((k, str(p[k]).lower() if isinstance(p[k], bool) else p[k]) for k in FILTERS)
-            answer = module.client.get(HSM + '/locks/status', query=query) or {}
+            answer = module.client.get(hsm_locks('status'), query=query) or {}
             components, missing = answer.get('Components') or [], []
     module.exit_json(changed=False, components=components, not_found=missing, rewritten_ids=rewritten)
 

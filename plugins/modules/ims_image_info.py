@@ -93,9 +93,9 @@ images:
   elements: dict
 '''
 
-from ansible_collections.cray.csm.plugins.module_utils.client import IMS, quote_id
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
 from ansible_collections.cray.csm.plugins.module_utils.names import image_id_error
+from ansible_collections.cray.csm.plugins.module_utils.paths import ims_image
 
 
 def main():
@@ -108,10 +108,10 @@ def main():
         module.fail_json(msg=image_id_error([image_id]))
     with module.api_errors():
         if image_id:
-            found = module.client.get('%s/images/%s' % (IMS, quote_id(image_id)), missing_ok=True, expect=dict)
+            found = module.client.get(ims_image(image_id), missing_ok=True, expect=dict)
             images = [found] if found else []
         else:
-            images = [i for i in module.client.get('%s/images' % IMS, expect=list) if i.get('name') == name]
+            images = [i for i in module.client.get(ims_image(), expect=list) if i.get('name') == name]
     images.sort(key=lambda i: i.get('created') or '')
     module.exit_json(changed=False, images=images, image=images[0] if len(images) == 1 else None)
 

@@ -147,8 +147,9 @@ import traceback
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.cray.csm.plugins.module_utils import preflight as pf
-from ansible_collections.cray.csm.plugins.module_utils.client import IMS, CsmApiError, CsmTimeout, quote_id
-from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, wait_for, wait_spec
+from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError
+from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, wait_spec
+from ansible_collections.cray.csm.plugins.module_utils.paths import ims_remote_node, ims_remote_node_status
 from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xname, node_xname_error
 
 STATUS_FIELDS = ('xname', 'sshStatus', 'nodeArch', 'podmanStatus', 'numCurrentJobs', 'ableToRunJobs')
@@ -172,81 +173,81 @@ def progress(status):
     return 'IMS status: ' + ', '.join('%s=%s' % (f, (status or {}).get(f)) for f in STATUS_FIELDS[1:])
 
 
-def wait_ready(module, xname):
-    """IMS status once ableToRunJobs, or None when this IMS has no status endpoint."""
-    path = IMS + '/remote-build-nodes/status/' + quote_id(xname)
+def wait_ready(module, xname, exists):
+    """IMS status once ableToRunJobs, or None without a wait or when this IMS has no status endpoint."""
+
+    def timed_out(e):
+        last = e.last or {}
+        return dict(msg='%s Last IMS status: sshStatus %r, nodeArch %r, podmanStatus %r.' % (
+            e, last.get('sshStatus'), last.get('nodeArch'), last.get('podmanStatus')), status=last)
+    # a node registered only in check mode has no IMS status to read
+    waiter = module.waiter('IMS to report %s ableToRunJobs' % xname, lambda: module.client.get(ims_remote_node_status(xname), expect=dict),
+                           lambda s: bool(s and s.get('ableToRunJobs')), progress, timed_out, in_check_mode=exists)
     try:
-        return wait_for(lambda: module.client.get(path, expect=dict),
-                        lambda s: bool(s and s.get('ableToRunJobs')), module.params['wait_timeout'],
-                        module.params['poll_interval'], 'IMS to report %s ableToRunJobs' % xname,
-                        describe=progress, report=module.report_progress)
+        return waiter.wait()
     except CsmApiError as e:
         if not e.not_found:
             raise
-    except CsmTimeout as e:
-        last = e.last or {}
-        module.fail_json(msg='%s Last IMS status: sshStatus %r, nodeArch %r, podmanStatus %r.' % (
-            e, last.get('sshStatus'), last.get('nodeArch'), last.get('podmanStatus')), status=last)
+    module.warn('This IMS has no remote build node status endpoint (IMS before 3.17, CSM 1.5); returning the '
+                'preflight result instead%s.' % ('' if module.params['preflight'] else ', but preflight was not requested'))
     return None
 
 
-def main():
-    module = CsmModule(
-        argument_spec=dict(
-            xname=dict(type='str', required=True),
-            state=dict(type='str', choices=['present', 'absent'], default='present'),
-            preflight=dict(type='bool', default=False),
-            ssh_host=dict(type='str'),
-            ssh_port=dict(type='int', default=22),
-            ssh_private_key=dict(type='str', no_log=True),
-            **wait_spec(timeout=300, interval=5)
-        ),
-        required_if=[('preflight', True, ['ssh_private_key'])],
-        supports_check_mode=True,
-    )
+ARGUMENTS = dict(
+    xname=dict(type='str', required=True),
+    state=dict(type='str', choices=['present', 'absent'], default='present'),
+    preflight=dict(type='bool', default=False),
+    ssh_host=dict(type='str'),
+    ssh_port=dict(type='int', default=22),
+    ssh_private_key=dict(type='str', no_log=True),
+    **wait_spec(timeout=300, interval=5))
+
+
+def validated_xname(module):
+    """The node's canonical xname, once the arguments are checked and preflight's library is there."""
     p = module.params
     error = node_xname_error([p['xname']])
     if error:
         module.fail_json(msg=error)
-    # IMS stores the name as given and SSHes to it; CSM's DNS knows only the canonical form (as HSM stores it)
-    xname = canonical_xname(p['xname'])
     if p['preflight'] and p['state'] == 'present':
         try:
             pf.load_paramiko()
         except ImportError:
             module.fail_json(msg=missing_required_lib('paramiko', reason='for preflight'),
                              exception=traceback.format_exc())
-    path = IMS + '/remote-build-nodes/' + quote_id(xname)
-    client = module.client
+    # IMS stores the name as given and SSHes to it; CSM's DNS knows only the canonical form (as HSM stores it)
+    return canonical_xname(p['xname'])
 
+
+def exit_absent(module, path, xname):
+    if module.check_mode:
+        before = module.client.get(path, missing_ok=True, expect=dict)
+    else:
+        before = {'xname': xname} if module.client.delete(path, missing_ok=True) else None
+    module.exit_with(changed=before is not None, before=before, after=None, key='node', status=None, preflight=None)
+
+
+def main():
+    module = CsmModule(argument_spec=ARGUMENTS, required_if=[('preflight', True, ['ssh_private_key'])],
+                       supports_check_mode=True)
+    p = module.params
+    xname = validated_xname(module)
+    path = ims_remote_node(xname)
     with module.api_errors():
         if p['state'] == 'absent':
-            if module.check_mode:
-                before = client.get(path, missing_ok=True, expect=dict)
-            else:
-                before = {'xname': xname} if client.delete(path, missing_ok=True) else None
-            module.exit_with(before is not None, before, None, 'node', status=None, preflight=None)
-
-        before = client.get(path, missing_ok=True, expect=dict)
+            exit_absent(module, path, xname)
+        found = module.client.get(path, missing_ok=True, expect=dict)
         # Checked before it is registered; a registered node IMS checks itself (its status, below).
-        checked = run_preflight(module, xname) if p['preflight'] and before is None else None
-        after = before or ({'xname': xname} if module.check_mode else client.post(
-            IMS + '/remote-build-nodes', {'xname': xname}, expect=dict))
-        if before is None and not module.check_mode:
-            module.wrote(node=after)
-        status = None
-        # a node registered only in check mode has no IMS status to read
-        if p['wait'] and not (module.check_mode and before is None):
-            status = wait_ready(module, xname)
-            if status is None:
-                module.warn('This IMS has no remote build node status endpoint (IMS before 3.17, CSM 1.5); '
-                            'returning the preflight result instead%s.' % (
-                                '' if p['preflight'] else ', but preflight was not requested'))
+        checked = run_preflight(module, xname) if p['preflight'] and found is None else None
+        before, after = module.ensure_created(
+            'node', found, lambda: module.client.post(ims_remote_node(), {'xname': xname}, expect=dict),
+            {'xname': xname})
+        status = wait_ready(module, xname, exists=before is not None)
         if status is None and p['preflight'] and before is not None:
             checked = run_preflight(module, xname)  # no IMS status stands in for it
         if status is None and checked:
             status = dict((k, checked[k]) for k in STATUS_FIELDS)
-    module.exit_with(before is None, before, after, 'node', status=status, preflight=checked)
+    module.exit_with(changed=before is None, before=before, after=after, key='node', status=status, preflight=checked)
 
 
 if __name__ == '__main__':

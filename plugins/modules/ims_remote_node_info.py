@@ -74,11 +74,10 @@ status_available:
   type: bool
 '''
 
-from ansible_collections.cray.csm.plugins.module_utils.client import IMS, CsmApiError, quote_id
+from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
+from ansible_collections.cray.csm.plugins.module_utils.paths import ims_remote_node, ims_remote_node_status
 from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xname, node_xname_error
-
-BASE = IMS + '/remote-build-nodes'
 
 
 def main():
@@ -92,16 +91,16 @@ def main():
     available = None
     with module.api_errors():
         if xname:
-            node = module.client.get(BASE + '/' + quote_id(xname), missing_ok=True, expect=dict)
+            node = module.client.get(ims_remote_node(xname), missing_ok=True, expect=dict)
             nodes = [node] if node else []
         else:
-            nodes = sorted(module.client.get(BASE, expect=list), key=lambda n: n.get('xname', ''))
+            nodes = sorted(module.client.get(ims_remote_node(), expect=list), key=lambda n: n.get('xname', ''))
         if module.params['status'] and nodes:
             try:
                 if xname:
-                    statuses = [module.client.get(BASE + '/status/' + quote_id(xname), expect=dict)]
+                    statuses = [module.client.get(ims_remote_node_status(xname), expect=dict)]
                 else:
-                    statuses = module.client.get(BASE + '/status', expect=list)
+                    statuses = module.client.get(ims_remote_node_status(), expect=list)
                 available = True
             except CsmApiError as e:
                 if not e.not_found:

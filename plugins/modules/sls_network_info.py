@@ -56,8 +56,9 @@ reservations:
                      Subnet: nmn_metallb_address_pool}}
 '''
 
-from ansible_collections.cray.csm.plugins.module_utils.client import SLS, CsmApiError, quote_id
+from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
+from ansible_collections.cray.csm.plugins.module_utils.paths import sls_network
 
 
 def reservations_by_name(network):
@@ -74,11 +75,11 @@ def main():
     name = module.params['name']
     with module.api_errors():
         try:
-            network = module.client.get('%s/networks/%s' % (SLS, quote_id(name)))
+            network = module.client.get(sls_network(name))
         except CsmApiError as e:
             if not e.not_found:
                 raise
-            names = [n.get('Name') for n in module.client.get('%s/networks' % SLS) or []]
+            names = [n.get('Name') for n in module.client.get(sls_network()) or []]
             module.fail_json(msg='SLS has no network %s; it has: %s.' % (name, ', '.join(sorted(names))),
                              failure=e.to_dict())
     module.exit_json(changed=False, network=network, reservations=reservations_by_name(network))

@@ -12,10 +12,11 @@ import pytest
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', '..')))
 
 from ansible_collections.cray.csm.plugins.module_utils.client import (  # noqa: E402
-    IMS, HSM, CsmApiError, CsmAuthError, CsmClient, CsmConnectionError)
+    CsmApiError, CsmAuthError, CsmClient, CsmConnectionError)
+from ansible_collections.cray.csm.plugins.module_utils.paths import hsm_locks, ims_remote_node  # noqa: E402
 
 X = 'x3000c0s19b4n0'
-NODES = IMS + '/remote-build-nodes'
+NODES = ims_remote_node()
 
 
 class Sleeps(list):
@@ -126,7 +127,7 @@ def test_safe_post_is_repeated_after_502(csm_sim):
     c = client(csm_sim)
     c.token  # noqa: B018
     csm_sim.fault(method='POST', path='/locks/status$', status=502, times=1)
-    answer = c.post(HSM + '/locks/status', {'ComponentIDs': [X]}, safe=True)
+    answer = c.post(hsm_locks('status'), {'ComponentIDs': [X]}, safe=True)
     assert answer['Components'][0]['ID'] == X
     assert api_log(csm_sim, '/locks/status') == [('POST', 502), ('POST', 200)]
 

@@ -11,6 +11,7 @@ from urllib.error import HTTPError, URLError
 import pytest
 
 from ansible_collections.cray.csm.plugins.module_utils import client as client_mod
+from ansible_collections.cray.csm.plugins.module_utils import paths
 from ansible_collections.cray.csm.plugins.module_utils.client import (
     CsmApiError, CsmAuthError, CsmClient, CsmConnectionError, CsmResponseError, _retry_after)
 
@@ -173,8 +174,11 @@ def test_query_and_empty_answer(monkeypatch):
     assert server.calls[0][1] == 'https://gw/p?a=true&b=x+y'
 
 
-def test_quote_id():
-    assert client_mod.quote_id('a/b c') == 'a%2Fb%20c'
+def test_paths_quote_the_id_as_one_segment():
+    assert paths.quote_id('a/b c') == 'a%2Fb%20c'
+    assert paths.bos_session_status('a/b') == '/apis/bos/v2/sessions/a%2Fb/status'
+    assert paths.ims_remote_node() == '/apis/ims/v3/remote-build-nodes'
+    assert paths.ims_remote_node_status('x1') == '/apis/ims/v3/remote-build-nodes/status/x1'
 
 
 @pytest.mark.parametrize('answer,expect,problem', [

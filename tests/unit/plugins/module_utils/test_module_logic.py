@@ -1,12 +1,12 @@
 # -*- coding: utf-8 -*-
-"""module.py: is_subset, without, drop_none, wait_for and CsmModule.ensure."""
+"""module.py: is_subset, without, drop_none, wait_for, CsmModule.ensure, ensure_created and waiter."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 import pytest
 
-from ansible_collections.cray.csm.plugins.module_utils.client import CsmTimeout
+from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError, CsmTimeout
 from ansible_collections.cray.csm.plugins.module_utils.module import (
     CsmModule, drop_none, is_subset, wait_for, without)
 from ansible_collections.cray.csm.tests.unit.utils import api_error, module_args
@@ -123,12 +123,66 @@ def test_ensure_puts_writable_fields_overlaid(fake_client, check):
         assert after['last_updated'] == 't2'
 
 
-def test_ensure_creates_with_create(fake_client):
-    fake_client.on('GET', P, api_error(404, 'nope'))
-    made = []
-    changed, before, after = ensure(fake_client, desired={'layers': []},
-                                    create=lambda body: made.append(body) or dict(body, name='c1'))
-    assert changed and before is None and made == [{'layers': []}] and after['name'] == 'c1'
+NODES = '/apis/ims/v3/remote-build-nodes'
+
+
+def created(fake, found, check=False, failed=None, **kw):
+    with module_args({'_ansible_check_mode': check, 'wait': True}):
+        module = CsmModule(argument_spec={'wait': {'type': 'bool'}}, supports_check_mode=True)
+    made, failed = [], [] if failed is None else failed
+
+    def create():
+        made.append(1)
+        return fake.post(NODES, {'xname': 'x3000c0s19b4n0'}, expect=dict)
+
+    def fail_json(msg, **kwargs):
+        failed.append(dict(kwargs, msg=msg))
+        raise SystemExit(1)
+    module.fail_json, module.failed = fail_json, failed
+    return module, made, module.ensure_created('session', found, create, {'name': 'predicted'}, **kw)
+
+
+@pytest.mark.parametrize('check', [False, True])
+def test_ensure_created_creates_once_and_records_the_write(fake_client, check):
+    fake_client.on('POST', NODES, {'xname': 'x3000c0s19b4n0'})
+    module, made, (before, after) = created(fake_client, None, check=check)
+    assert before is None
+    if check:
+        assert made == [] and after == {'name': 'predicted'} and module.written is None
+    else:
+        assert made == [1] and after == {'xname': 'x3000c0s19b4n0'} and module.written == {'session': after}
+
+
+def test_ensure_created_takes_a_409_as_created_meanwhile(fake_client):
+    fake_client.on('POST', NODES, api_error(409, 'exists', method='POST', path=NODES))
+    fake_client.on('GET', P, {'name': 's1', 'theirs': True})
+    module, made, (before, after) = created(fake_client, None, path=P)
+    assert before == after == {'name': 's1', 'theirs': True} and module.written is None
+    with pytest.raises(CsmApiError) as e:  # without a path to read it again, the 409 stands
+        created(fake_client, None)
+    assert e.value.status == 409
+
+
+def test_ensure_created_refuses_a_found_object_that_differs(fake_client):
+    found = {'name': 's1', 'limit': 'x1'}
+    module, made, (before, after) = created(fake_client, found, refuse=lambda s: None)
+    assert before is after is found and made == [] and fake_client.methods() == []
+    refused, failed = [], []
+    with pytest.raises(SystemExit):
+        created(fake_client, found, failed=failed, refuse=lambda s: refused.append(s) or 'differs: limit')
+    assert refused == [found] and failed == [{'msg': 'differs: limit', 'session': found}]
+    assert fake_client.methods() == []
+
+
+@pytest.mark.parametrize('check,in_check_mode,waits', [(False, False, True), (True, False, False), (True, True, True)])
+def test_waiter_does_nothing_in_check_mode_unless_asked(check, in_check_mode, waits):
+    with module_args({'_ansible_check_mode': check, 'wait': True, 'wait_timeout': 5, 'poll_interval': 1}):
+        module = CsmModule(argument_spec=dict(wait=dict(type='bool'), wait_timeout=dict(type='int'),
+                                              poll_interval=dict(type='int')), supports_check_mode=True)
+    polls = []
+    waiter = module.waiter('x', lambda: polls.append(1) or 'done', lambda s: s == 'done', str, None,
+                           in_check_mode=in_check_mode)
+    assert waiter.wait() == ('done' if waits else None) and len(polls) == (1 if waits else 0)
 
 
 @pytest.mark.parametrize('exists', [True, False])

@@ -83,3 +83,14 @@ def test_failure_before_any_write_is_unchanged(monkeypatch, fake_client):
     fake_client.on('POST', '/apis/bos/v2/sessions', api_error(500, 'boom'))
     result = run(monkeypatch, wait=True)
     assert result['failed'] is True and result.get('changed', False) is False
+
+
+def test_named_session_created_meanwhile_is_read_and_compared(monkeypatch, fake_client):
+    """A 409 to the POST: another run created the session between the GET and the POST."""
+    gets = []
+    fake_client.on('GET', '/apis/bos/v2/sessions/s1',
+                   lambda body: gets.append(1) or (dict(session(), limit='x3000c0s19b4n1') if len(gets) > 1 else api_error(404, 'none')))
+    fake_client.on('POST', '/apis/bos/v2/sessions', api_error(409, 'exists', method='POST'))
+    result = run(monkeypatch, name='s1')
+    assert result['failed'] and 'exists for another limit' in result['msg'] and len(gets) == 2
+    assert 'changed' not in result or result['changed'] is False
