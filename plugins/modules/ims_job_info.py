@@ -153,7 +153,8 @@ message:
 
 import time
 
-from ansible_collections.cray.csm.plugins.module_utils.client import IMS, CsmTimeout, quote_id
+from ansible_collections.cray.csm.plugins.module_utils.client import CsmTimeout
+from ansible_collections.cray.csm.plugins.module_utils.paths import ims_job
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, wait_for, wait_spec
 from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xname, node_xname_error
 
@@ -240,9 +241,9 @@ def main():
 
     def read():
         if p['id'] and not p['footprints']:
-            job = module.client.get('%s/jobs/%s' % (IMS, quote_id(p['id'])), missing_ok=True)
+            job = module.client.get(ims_job(p['id']), missing_ok=True)
             return Jobs([job] if job else [], p, node)
-        return Jobs(module.client.get(IMS + '/jobs') or [], p, node)
+        return Jobs(module.client.get(ims_job()) or [], p, node)
 
     seen = {}  # id -> {id, status}: every job seen live while waiting, with its last status
 
