@@ -5,12 +5,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.errors import AnsibleParserError
-from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
-
-from ansible_collections.cray.csm.plugins.module_utils.client import HSM, CsmClient, CsmError
-from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xnames
-
 DOCUMENTATION = r'''
 name: hsm
 short_description: Nodes from CSM's Hardware State Manager (HSM) as an inventory
@@ -119,8 +113,13 @@ cache_timeout: 600
 # ansible-playbook -i remote_build_nodes.hsm.yml cray.csm.configure_remote_build_nodes
 '''
 
-# HSM's Arch to the image architecture (the names uname -i, IMS and BOS images use).
-IMAGE_ARCH = {'X86': 'x86_64', 'ARM': 'aarch64'}
+from ansible.errors import AnsibleParserError
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+
+from ansible_collections.cray.csm.plugins.module_utils.client import HSM, CsmClient, CsmError
+from ansible_collections.cray.csm.plugins.module_utils.hsm import IMAGE_ARCH
+from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xnames
+
 CONNECTION_OPTIONS = ('api_gateway', 'token', 'client_id', 'client_secret', 'validate_certs', 'ca_path',
                       'timeout', 'retries')
 
@@ -202,8 +201,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if unknown:
             raise AnsibleParserError('cray.csm.hsm: HSM has no group %s; it has: %s.' % (
                 ', '.join(unknown), ', '.join(sorted(labels)) or 'none'))
-        opts = dict((o, self.get_option(o)) for o in ('role', 'subrole', 'arch', 'state', 'enabled',
-                                                       'hsm_groups', 'xnames'))
+        filters = ('role', 'subrole', 'arch', 'state', 'enabled', 'hsm_groups', 'xnames')
+        opts = dict((o, self.get_option(o)) for o in filters)
         strict = self.get_option('strict')
         prefix = self.get_option('hsm_group_prefix')
         for xname, hostvars in select(answers['components'], groups, opts):

@@ -36,3 +36,10 @@ def lock_status(client, ids):
     answer = client.post(HSM + '/locks/status', {'ComponentIDs': list(ids)}, safe=True) or {}
     records = dict((c['ID'], c) for c in answer.get('Components') or [])
     return records, list(answer.get('NotFound') or [])
+
+
+# HSM component fields as the rest of CSM reads them (issue 13: the inventory plugin and the boot plan).
+# HSM's Arch as an image architecture (IMS and BOS images, uname -i): X86 -> x86_64, ARM -> aarch64.
+IMAGE_ARCH = {'X86': 'x86_64', 'ARM': 'aarch64'}
+# States in which a node has power and may be running: BOS reboot rather than boot.
+ON_STATES = ('On', 'Ready', 'Standby')
