@@ -238,7 +238,7 @@ def main():
         if x not in xnames:
             xnames.append(x)
     images, error = boot_images(module.params['images'], module.params['templates'])
-    error = node_xname_error(xnames) or error
+    error = node_xname_error(module.params['xnames']) or error
     if not xnames:
         error = 'xnames is empty: give at least one node xname, for example x3000c0s19b4n0.'
     if error:
