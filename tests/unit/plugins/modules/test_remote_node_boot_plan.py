@@ -21,12 +21,12 @@ def session(name, template, limit, status='complete', error=None, operation='reb
             'status': {'status': status, 'error': error, 'start_time': '2025-01-01T00:00:00Z'}}
 
 
-def plan(monkeypatch, fake_client, sessions, statuses=None, xnames=XNAMES):
+def plan(monkeypatch, fake_client, sessions, statuses=None):
     fake_client.on('GET', r'/apis/smd/hsm/v2/State/Components\?.*', COMPONENTS)
     fake_client.on('GET', '/apis/bos/v2/sessions', sessions)
     for name, st in (statuses or {}).items():
         fake_client.on('GET', '/apis/bos/v2/sessions/%s/status' % name, st)
-    return run_module(remote_node_boot_plan.main, dict(xnames=xnames, images=IMAGES, templates=TEMPLATES),
+    return run_module(remote_node_boot_plan.main, dict(xnames=XNAMES, images=IMAGES, templates=TEMPLATES),
                       monkeypatch)
 
 
