@@ -1,6 +1,7 @@
 """Benchmarks of cray.csm against the CSM simulator and container nodes. Prints figures; asserts nothing.
 
-  python benchmarks/run.py [--sizes 1,4,8] [--kinds fresh,podman] [--tasks 20] [--skip-nodes] [--write FILE]
+  python benchmarks/run.py [--sizes 1,4,8] [--kinds fresh,podman] [--tasks 20] [--skip-nodes]
+                           [--parts walltime,requests,cost,flow] [--write FILE]
 
 Run it with the Python of a venv that has ansible (the `ansible` package: kubernetes.core), kubernetes,
 paramiko and the simulator's requirements, as root (rootful podman runs the nodes).
@@ -9,6 +10,9 @@ paramiko and the simulator's requirements, as root (rootful podman runs the node
    per playbook run.
 3. Per-task cost of an API-only task (in process and as a module process), beside a standard module task
    and one CLI-style process.
+4. The one-command flow (playbooks/configure_remote_build_nodes.yml) on nodes of both architectures from
+   an HSM group (cray.csm.hsm): CFS and BOS sessions created (budget: 2 and 2, re-run 0), the two CFS
+   sessions' overlap, and wall time for 2 and 8 nodes with simulated session durations.
 """
 from __future__ import print_function
 
@@ -34,6 +38,15 @@ BIN = os.path.dirname(sys.executable)
 TESTBED = os.path.join(COLL, 'tests', 'testbed')
 TOKEN_PATH = '/keycloak/realms/shasta/protocol/openid-connect/token'
 SCOPE = 'bench'
+# The simulator seed's HSM groups (tests/simulator/seed.yml): xname -> architecture.
+FLOW_GROUPS = {
+    'ims_builders': {'x3000c0s19b4n0': 'x86_64', 'x3000c0s17b2n0': 'aarch64'},
+    'ims_builders_all': dict([(x, 'x86_64') for x in ('x3000c0s19b4n0', 'x3000c0s19b3n0', 'x3000c0s19b2n0',
+                                                      'x3000c0s19b1n0', 'x3000c0s17b3n0', 'x3000c0s17b4n0')]
+                             + [(x, 'aarch64') for x in ('x3000c0s17b1n0', 'x3000c0s17b2n0')]),
+}
+# Simulated durations of one CFS image customization and one BOS boot (seconds).
+FLOW_CFS_SECONDS, FLOW_BOS_SECONDS = 30, 15
 
 
 def generated_xnames(count):
@@ -233,6 +246,92 @@ class Bench(object):
         self.out()
 
 
+class Flow(object):
+    """4. The one-command flow on container nodes of both architectures, the inventory from the simulator's HSM."""
+
+    def __init__(self, bench):
+        self.b = bench
+
+    def inventory(self, group, ports):
+        """A cray.csm.hsm inventory of the group, with host_vars for where each xname's sshd listens here."""
+        d = os.path.join(self.b.work, 'hsm-%s' % group)
+        for sub in ('host_vars', 'group_vars'):
+            os.makedirs(os.path.join(d, sub), exist_ok=True)
+        for x, port in ports.items():
+            with open(os.path.join(d, 'host_vars', x + '.yml'), 'w') as f:
+                f.write('ansible_host: 127.0.0.1\nansible_port: %d\n' % port)
+        key = self.b.sh(['bash', os.path.join(TESTBED, 'nodes.sh'), 'key']).stdout.strip().splitlines()[-1]
+        with open(os.path.join(d, 'group_vars', group + '.yml'), 'w') as f:
+            f.write('ansible_user: root\nansible_ssh_private_key_file: %s\nansible_python_interpreter: /usr/bin/python3\n'
+                    'ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null\n' % key)
+        path = os.path.join(d, 'builders.hsm.yml')
+        with open(path, 'w') as f:
+            json.dump({'plugin': 'cray.csm.hsm', 'api_gateway': self.b.sim.url,
+                       'client_secret': self.b.sim.client_secret, 'hsm_groups': [group]}, f)
+        return path
+
+    def nodes_up(self, group):
+        self.b.sh(['bash', os.path.join(TESTBED, 'nodes.sh'), 'down-all'])
+        ports = {}
+        for i, (x, arch) in enumerate(sorted(FLOW_GROUPS[group].items())):
+            ports[x] = free_port()
+            self.b.sh(['bash', os.path.join(TESTBED, 'nodes.sh'), 'up', 'csm-bench-flow-%d' % i, str(ports[x]),
+                       '--image', 'localhost/csm-node-podman', '--arch', arch])
+        self.b.sim.reset()
+        self.b.sim.config(cfs_session_seconds=FLOW_CFS_SECONDS, bos_session_seconds=FLOW_BOS_SECONDS)
+        self.b.sim.set_nodes(dict((x, '127.0.0.1:%d' % p) for x, p in ports.items()))
+        return self.inventory(group, ports)
+
+    def created(self, service):
+        return len([e for e in self.b.sim.log() if e['method'] == 'POST' and e['path'] == '/apis/%s/sessions' % service
+                    and e['status'] in (200, 201)])
+
+    def cfs_overlap(self):
+        """Seconds during which the x86_64 and the aarch64 CFS sessions both ran."""
+        status, body = self.b.sim.request('GET', '/apis/cfs/v3/sessions',
+                                          headers={'Authorization': 'Bearer ' + self.b.sim.token()})
+        spans = []
+        for sess in body['sessions']:
+            st = sess['status']['session']
+            spans.append([datetime.datetime.strptime(st[k], '%Y-%m-%dT%H:%M:%SZ') for k in ('start_time', 'completion_time')])
+        if len(spans) != 2:
+            return None
+        return (min(e for _s, e in spans) - max(s for s, _e in spans)).total_seconds()
+
+    def run(self):
+        out = self.b.out
+        out('## 4. The one-command flow: playbooks/configure_remote_build_nodes.yml, nodes of both architectures')
+        out()
+        out('Inventory from the simulator\'s HSM group (cray.csm.hsm); container nodes that have podman; simulated '
+            'durations: CFS image customization %d s, BOS boot %d s. Sessions counted in the simulator\'s request log '
+            '(budget: 2 CFS and 2 BOS sessions whatever the number of nodes, none on a re-run).' % (
+                FLOW_CFS_SECONDS, FLOW_BOS_SECONDS))
+        out()
+        out('| nodes (x86_64 + aarch64) | first run | CFS sessions | BOS sessions | CFS sessions overlap | re-run | '
+            'sessions created on re-run | changed on re-run |')
+        out('|---|---|---|---|---|---|---|---|')
+        for group in ('ims_builders', 'ims_builders_all'):
+            arches = list(FLOW_GROUPS[group].values())
+            inv = self.nodes_up(group)
+            extra = ('remote_build_node_hosts=' + group, 'csm_poll_interval=1')
+            self.b.sim.clear_log()
+            t1, _p1 = self.b.playbook('cray.csm.configure_remote_build_nodes', inv, extra)
+            cfs, bos, overlap = self.created('cfs/v3'), self.created('bos/v2'), self.cfs_overlap()
+            self.b.sim.clear_log()
+            t2, p2 = self.b.playbook('cray.csm.configure_remote_build_nodes', inv, extra)
+            again = self.created('cfs/v3') + self.created('bos/v2')
+            changed = sum(int(c) for c in re.findall(r'changed=(\d+)', p2.stdout))
+            out('| %d (%d + %d) | %.1f s | %d | %d | %s | %.1f s | %d | %d |' % (
+                len(arches), arches.count('x86_64'), arches.count('aarch64'), t1, cfs, bos,
+                '%.0f s of %d s' % (overlap, FLOW_CFS_SECONDS) if overlap is not None else '-', t2, again, changed))
+        self.b.sh(['bash', os.path.join(TESTBED, 'nodes.sh'), 'down-all'])
+        out()
+        out('A run one architecture after the other would take at least 2 x %d s of CFS and 2 x %d s of BOS; the '
+            'overlap column shows the two image customizations running at the same time.' % (
+                FLOW_CFS_SECONDS, FLOW_BOS_SECONDS))
+        out()
+
+
 def free_port():
     import socket
     s = socket.socket()
@@ -249,8 +348,11 @@ def main():
                     help='node kinds for the wall-time runs: fresh (podman to install), podman (default both)')
     ap.add_argument('--tasks', type=int, default=10, help='tasks per playbook for the per-task cost')
     ap.add_argument('--skip-nodes', action='store_true', help='skip the wall-time part (no podman needed)')
+    ap.add_argument('--parts', default='walltime,requests,cost,flow',
+                    help='parts to run: walltime (1), requests (2), cost (3), flow (4); default all')
     ap.add_argument('--write', metavar='FILE', help='also write the report (Markdown) to FILE')
     args = ap.parse_args()
+    args.parts = [x for x in args.parts.split(',') if x]
     args.sizes = [int(x) for x in args.sizes.split(',') if x]
     args.kinds = [x for x in args.kinds.split(',') if x]
     b = Bench(args)
@@ -265,6 +367,7 @@ def main():
         b.out()
         if not args.skip_nodes:
             b.sh(['bash', os.path.join(TESTBED, 'podman_setup.sh')])
+        if not args.skip_nodes and 'walltime' in args.parts:
             b.out('## 1. Wall time of playbooks/remote_build_node.yml (container nodes, forks 10)')
             b.out()
             if 'fresh' in args.kinds:
@@ -273,8 +376,12 @@ def main():
             if 'podman' in args.kinds:
                 b.wall_times('localhost/csm-node-podman', 'Nodes that already have podman (as when booted from an '
                              'image built with the ims_computes.yml layer)')
-        b.requests()
-        b.task_cost()
+        if 'requests' in args.parts:
+            b.requests()
+        if 'cost' in args.parts:
+            b.task_cost()
+        if not args.skip_nodes and 'flow' in args.parts:
+            Flow(b).run()
         b.out('Load average at the end: %.1f.' % os.getloadavg()[0])
     finally:
         if not args.skip_nodes:

@@ -79,3 +79,7 @@ def why_blocked(record):
     since = record.get('CreationTime', 'unknown')
     return ('%s is reserved by an admin with no expiry (since %s); it stays until released (POST %s/release with '
             'its reservation key) or removed (POST %s/remove)' % (x, since, RESERVATIONS_API, RESERVATIONS_API))
+
+
+# HSM State values in which a node has power and may be running: BOS reboot rather than boot.
+ON_STATES = ('On', 'Ready', 'Standby')

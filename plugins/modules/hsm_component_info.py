@@ -69,11 +69,11 @@ rewritten_ids:
 '''
 
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
+from ansible_collections.cray.csm.plugins.module_utils.hsm import ON_STATES
 from ansible_collections.cray.csm.plugins.module_utils.names import IMAGE_ARCH
 from ansible_collections.cray.csm.plugins.module_utils.paths import hsm_component
 from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xnames, node_xname_error
 
-ON_STATES = ('On', 'Ready', 'Standby')
 
 
 def main():

@@ -111,13 +111,14 @@ def _sw_resolve(doc, schema, depth=0):
 
 
 def swagger_patched():
-    """The smd contract with the differences of the real HSM applied (QUIRKS.md Q-HSM-1, Q-HSM-2)."""
+    """The smd contract with the differences of the real HSM applied (QUIRKS.md Q-HSM-1, Q-HSM-2, Q-HSM-G1)."""
     if 'smd-patched' not in _specs:
         import copy
         doc = copy.deepcopy(swagger())
         x = doc['definitions']['XnameResponse_1.0.0']
         x['required'] = []  # the lock answer has no code/message
         doc['definitions']['FailedXnames.1.0.0']['properties']['Reason']['enum'].append('Unlocked')
+        doc['definitions']['ResourceName']['pattern'] = '^[-a-z0-9:._]+$'  # Q-HSM-G1
         _specs['smd-patched'] = doc
     return _specs['smd-patched']
 

@@ -209,6 +209,7 @@ def main(argv=None):
     app.ims_keys = ims_keys()
     for mod in (keycloak, k8s, ims, ims_jobs, hsm, cfs, bos, sls):
         mod.register(app)
+    hsm.register_groups(app)
     register_control(app)
     app.reset()
 

@@ -499,3 +499,50 @@ def set_state(app, xname, state):
     c = app.data['hsm'].get(xname)
     if c is not None:
         c['State'] = state
+
+
+# -- HSM groups (issue 13: the cray.csm.hsm inventory plugin reads them) --------------------------
+# Kept apart from the lock and component routes above. As hms-smd does (Cray-HPE/hms-smd
+# pkg/sm/groups.go, Group.Normalize/Verify): labels and tags are lower case and match
+# ^[-a-z0-9:._]+$, member ids are normalised xnames, exclusiveGroup and tags are left out when empty.
+GROUP_FIELD = re.compile(r'^[-a-z0-9:._]+$')
+
+
+def load_groups(app):
+    groups = {}
+    for g in app.seed.get('hsm_groups') or []:
+        label = g['label'].lower()
+        rec = {'label': label, 'description': g.get('description', ''),
+               'members': {'ids': [x.lower() for x in g.get('members') or []]}}
+        if g.get('exclusiveGroup'):
+            rec['exclusiveGroup'] = g['exclusiveGroup'].lower()
+        if g.get('tags'):
+            rec['tags'] = [t.lower() for t in g['tags']]
+        groups[label] = rec
+    app.data['hsm_groups'] = groups
+
+
+def register_groups(app):
+    app.loaders.append(load_groups)
+
+    def fields(req, name):
+        values = [v.lower() for v in req.query.get(name) or []]
+        bad = [v for v in values if not GROUP_FIELD.match(v)]
+        return values, bad
+
+    @app.route('GET', P + '/groups')
+    def groups_list(app, req):
+        labels, bad = fields(req, 'group')
+        tags, bad_tags = fields(req, 'tag')
+        if bad or bad_tags:
+            return problem(400, 'group or partition field has invalid characters')
+        out = [g for k, g in sorted(app.data['hsm_groups'].items())
+               if (not labels or k in labels) and (not tags or set(tags) & set(g.get('tags') or []))]
+        return ok(out)
+
+    @app.route('GET', P + '/groups/(?P<label>[^/]+)')
+    def group_get(app, req, label):
+        g = app.data['hsm_groups'].get(label.lower())
+        if g is None:
+            return problem(404, 'No such group: %s' % label)
+        return ok(g)

@@ -25,7 +25,7 @@ def test_build_and_boot(csm_play, tmp_path, arch):
     sim = csm_play.sim
     # no token given: the play reads the client secret from the Kubernetes Secret and fetches one
     extra = dict(remote_node_xname=case['xname'], csm_api_gateway=sim.url, csm_kubeconfig=sim.kubeconfig,
-                 csm_poll_interval=1)
+                 csm_poll_interval=1, remote_node_ssh_wait=False)
     assert csm_play.get('/apis/smd/hsm/v2/State/Components/%s' % case['xname'])[1]['State'] == case['power']
 
     sim.clear_log()
@@ -93,7 +93,7 @@ def test_token_and_names_can_be_given(csm_play, tmp_path):
     extra = dict(remote_node_xname='x3000c0s19b2n0', csm_api_gateway=sim.url, csm_kubeconfig=sim.kubeconfig,
                  csm_poll_interval=1, csm_token=csm_play.token, cfs_configuration_name='my-cfg',
                  cfs_session_name='my-session', bos_template_name='my-template', csm_version='1.5.2',
-                 bos_operation='boot')
+                 bos_operation='boot', remote_node_ssh_wait=False)
     sim.clear_log()
     play = csm_play.playbook('cray.csm.build_remote_node_image', extra)
     assert play.rc == 0, play
@@ -107,7 +107,7 @@ def test_token_and_names_can_be_given(csm_play, tmp_path):
 
 def test_bad_inputs_fail_before_any_change(csm_play, tmp_path):
     sim = csm_play.sim
-    base = dict(csm_api_gateway=sim.url, csm_kubeconfig=sim.kubeconfig, csm_token=csm_play.token)
+    base = dict(csm_api_gateway=sim.url, csm_kubeconfig=sim.kubeconfig, csm_token=csm_play.token, remote_node_ssh_wait=False)
     sim.clear_log()
     no_node = csm_play.playbook('cray.csm.build_remote_node_image', base)
     assert no_node.rc != 0 and 'Set remote_node_xname' in no_node.output
@@ -128,7 +128,7 @@ def test_bad_inputs_fail_before_any_change(csm_play, tmp_path):
 def test_no_secret_in_output_at_any_verbosity(csm_play, tmp_path):
     sim = csm_play.sim
     extra = dict(remote_node_xname='x3000c0s19b2n0', csm_api_gateway=sim.url, csm_kubeconfig=sim.kubeconfig,
-                 csm_poll_interval=1)
+                 csm_poll_interval=1, remote_node_ssh_wait=False)
     play = csm_play.playbook('cray.csm.build_remote_node_image', extra, args=['-vvv'])
     assert play.rc == 0, play
     import base64
