@@ -196,14 +196,9 @@ def _job_checks(entry, node, live_jobs):
     return out, [j.get('id') for j in here], orphans
 
 
-def _node_report(entry, jobs, cache_expected, min_free, warn_free):
-    node = entry.get('node')
+def _ims_side(entry):
+    """Findings from what IMS says of the node: registered, and its own status check."""
     findings = []
-    if 'node' in entry and node is None:
-        findings.append(_finding('node reachable', 'fail', 'Ansible could not read the node: %s'
-                                 % (entry.get('node_error') or 'unreachable'),
-                                 'check that the node is booted and that Ansible reaches it over SSH (inventory '
-                                 'ansible_host, ansible_user, key)'))
     if entry.get('registered') is not None:
         findings.append(_finding('registered in IMS', 'ok' if entry['registered'] else 'fail',
                                  'registered' if entry['registered'] else 'not in IMS\'s list of remote build nodes',
@@ -212,21 +207,40 @@ def _node_report(entry, jobs, cache_expected, min_free, warn_free):
         findings += _ims_checks(entry['ims_status'])
     elif entry.get('registered'):
         findings.append(_finding('IMS: status', 'info', 'IMS gave no status (CSM 1.5 has no status endpoint)'))
+    return findings
+
+
+def _node_side(entry, node, cache_expected, min_free, warn_free):
+    """Findings from what the node itself showed: key, podman, architecture, space, cache."""
+    findings = []
+    if node.get('ims_key_authorized') is not None:
+        findings.append(_finding('IMS key authorized for root', 'ok' if node['ims_key_authorized'] else 'fail',
+                                 'in /root/.ssh/authorized_keys' if node['ims_key_authorized'] else
+                                 'not in /root/.ssh/authorized_keys', FIX_KEY))
+    if 'podman' in node:
+        ok = '/usr/bin/podman' in (node.get('podman') or '')
+        findings.append(_finding('podman at /usr/bin/podman', 'ok' if ok else 'fail',
+                                 '"which podman" printed %r' % (node.get('podman') or ''), FIX_PODMAN))
+    if 'arch' in node:
+        findings.append(_finding('architecture (uname -i)', 'ok' if node['arch'] in ARCHES else 'fail',
+                                 node['arch'] or '(nothing)', FIX_ARCH))
+    findings += _space_checks(node, min_free, warn_free)
+    if 'cache' in node:
+        findings += _cache_checks(node, bool(entry.get('cache_expected', cache_expected)))
+    return findings
+
+
+def _node_report(entry, jobs, cache_expected, min_free, warn_free):
+    node = entry.get('node')
+    findings = []
+    if 'node' in entry and node is None:
+        findings.append(_finding('node reachable', 'fail', 'Ansible could not read the node: %s'
+                                 % (entry.get('node_error') or 'unreachable'),
+                                 'check that the node is booted and that Ansible reaches it over SSH (inventory '
+                                 'ansible_host, ansible_user, key)'))
+    findings += _ims_side(entry)
     if node:
-        if node.get('ims_key_authorized') is not None:
-            findings.append(_finding('IMS key authorized for root', 'ok' if node['ims_key_authorized'] else 'fail',
-                                     'in /root/.ssh/authorized_keys' if node['ims_key_authorized'] else
-                                     'not in /root/.ssh/authorized_keys', FIX_KEY))
-        if 'podman' in node:
-            ok = '/usr/bin/podman' in (node.get('podman') or '')
-            findings.append(_finding('podman at /usr/bin/podman', 'ok' if ok else 'fail',
-                                     '"which podman" printed %r' % (node.get('podman') or ''), FIX_PODMAN))
-        if 'arch' in node:
-            findings.append(_finding('architecture (uname -i)', 'ok' if node['arch'] in ARCHES else 'fail',
-                                     node['arch'] or '(nothing)', FIX_ARCH))
-        findings += _space_checks(node, min_free, warn_free)
-        if 'cache' in node:
-            findings += _cache_checks(node, bool(entry.get('cache_expected', cache_expected)))
+        findings += _node_side(entry, node, cache_expected, min_free, warn_free)
     if entry.get('locked') is not None:
         findings.append(_finding('HSM lock', 'ok' if entry['locked'] else 'warn',
                                  'locked' if entry['locked'] else 'not locked', FIX_LOCK))

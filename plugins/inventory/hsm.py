@@ -116,7 +116,8 @@ cache_timeout: 600
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.cray.csm.plugins.module_utils.client import HSM, CsmClient, CsmError
+from ansible_collections.cray.csm.plugins.module_utils.client import CsmClient, CsmError
+from ansible_collections.cray.csm.plugins.module_utils.paths import hsm_component, hsm_group
 from ansible_collections.cray.csm.plugins.module_utils.names import IMAGE_ARCH
 from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xnames
 
@@ -188,8 +189,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _read_hsm(self):
         client = CsmClient.from_params(dict((o, self.get_option(o)) for o in CONNECTION_OPTIONS))
         try:
-            components = (client.get(HSM + '/State/Components', query={'type': 'Node'}) or {}).get('Components')
-            groups = client.get(HSM + '/groups') or []
+            components = (client.get(hsm_component(), query={'type': 'Node'}) or {}).get('Components')
+            groups = client.get(hsm_group()) or []
         except CsmError as e:
             raise AnsibleParserError('cray.csm.hsm could not read HSM at %s: %s' % (client.api_gateway, e)) from None
         return {'components': components or [], 'groups': groups}

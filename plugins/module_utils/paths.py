@@ -41,6 +41,7 @@ cfs_configuration = partial(_path, CFS, '/configurations')
 bos_session = partial(_path, BOS, '/sessions')
 bos_sessiontemplate = partial(_path, BOS, '/sessiontemplates')
 hsm_component = partial(_path, HSM, '/State/Components')
+hsm_group = partial(_path, HSM, '/groups')
 sls_network = partial(_path, SLS, '/networks')
 
 

@@ -220,6 +220,58 @@ def message(jobs, waited_for, waited):
     return '; '.join(parts)
 
 
+def node_of(module):
+    """The canonical xname of remote_build_node, or None; a bad one fails the task before any request."""
+    given = module.params['remote_build_node']
+    if given is None:
+        return None
+    error = node_xname_error([given])
+    if error:
+        module.fail_json(msg=error)
+    return canonical_xname(given)
+
+
+class JobReader(object):
+    """Reads IMS's jobs as the filters say; remembers every job seen live while waiting, with its last status
+    (a job that IMS deleted meanwhile keeps the last status seen)."""
+
+    def __init__(self, module):
+        self.module, self.p, self.node = module, module.params, node_of(module)
+        self.seen = {}
+
+    def read(self):
+        if self.p['id'] and not self.p['footprints']:
+            job = self.module.client.get(ims_job(self.p['id']), missing_ok=True)
+            return Jobs([job] if job else [], self.p, self.node)
+        return Jobs(self.module.client.get(ims_job()) or [], self.p, self.node)
+
+    def poll(self):
+        jobs = self.read()
+        for j in jobs.live:
+            self.seen[j.get('id')] = None
+        for j in jobs.all:
+            if j.get('id') in self.seen:
+                self.seen[j.get('id')] = dict(id=j.get('id'), status=j.get('status'))
+        return jobs
+
+    def waited_for(self):
+        return [s for s in self.seen.values() if s]
+
+
+def wait_until_none_live(module, reader, start):
+    """Poll until no matching job is live; on timeout fail naming each live job and its status."""
+    p = module.params
+    what = 'the IMS jobs%s to end' % (' on %s' % reader.node if reader.node else '')
+    try:
+        return wait_for(reader.poll, lambda js: not js.live, p['wait_timeout'], p['poll_interval'], what,
+                        describe=lambda js: message(js, [], 0), report=module.report_progress)
+    except CsmTimeout as e:
+        jobs = e.last
+        module.fail_json(msg='%s Still live: %s.' % (e, describe(jobs.live)), jobs=jobs.matched,
+                         live_jobs=jobs.live, orphans=jobs.orphans, waited=int(time.time() - start),
+                         waited_for=reader.waited_for(), job=None, message=message(jobs, [], 0))
+
+
 def main():
     module = CsmModule(
         argument_spec=dict(
@@ -232,51 +284,15 @@ def main():
         ),
         supports_check_mode=True)
     p = module.params
-    node = None
-    if p['remote_build_node'] is not None:
-        error = node_xname_error([p['remote_build_node']])
-        if error:
-            module.fail_json(msg=error)
-        node = canonical_xname(p['remote_build_node'])
-
-    def read():
-        if p['id'] and not p['footprints']:
-            job = module.client.get(ims_job(p['id']), missing_ok=True)
-            return Jobs([job] if job else [], p, node)
-        return Jobs(module.client.get(ims_job()) or [], p, node)
-
-    seen = {}  # id -> {id, status}: every job seen live while waiting, with its last status
-
-    def poll():
-        jobs = read()
-        for j in jobs.live:
-            seen[j.get('id')] = None
-        for j in jobs.all:
-            if j.get('id') in seen:
-                seen[j.get('id')] = dict(id=j.get('id'), status=j.get('status'))
-        return jobs
-
+    reader = JobReader(module)
     start = time.time()
     with module.api_errors():
-        if p['wait']:
-            what = 'the IMS jobs%s to end' % (' on %s' % node if node else '')
-            try:
-                jobs = wait_for(poll, lambda js: not js.live, p['wait_timeout'], p['poll_interval'], what)
-            except CsmTimeout as e:
-                jobs = e.last
-                module.fail_json(
-                    msg='%s Still live: %s.' % (e, describe(jobs.live)), jobs=jobs.matched,
-                    live_jobs=jobs.live, orphans=jobs.orphans, waited=int(time.time() - start),
-                    waited_for=[s for s in seen.values() if s], job=None,
-                    message=message(jobs, [], 0))
-        else:
-            jobs = read()
+        jobs = wait_until_none_live(module, reader, start) if p['wait'] else reader.read()
     waited = int(time.time() - start) if p['wait'] else 0
-    # a job that IMS deleted while we waited keeps its last status seen
-    waited_for = [s for s in seen.values() if s]
     job = jobs.matched[0] if p['id'] and jobs.matched else None
     module.exit_json(changed=False, jobs=jobs.matched, job=job, live_jobs=jobs.live, orphans=jobs.orphans,
-                     waited=waited, waited_for=waited_for, message=message(jobs, waited_for, waited))
+                     waited=waited, waited_for=reader.waited_for(),
+                     message=message(jobs, reader.waited_for(), waited))
 
 
 if __name__ == '__main__':

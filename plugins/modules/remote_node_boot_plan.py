@@ -130,7 +130,7 @@ import hashlib
 
 from urllib.parse import urlencode
 
-from ansible_collections.cray.csm.plugins.module_utils.client import BOS, HSM, quote_id
+from ansible_collections.cray.csm.plugins.module_utils.paths import bos_session, bos_session_status, hsm_component
 from ansible_collections.cray.csm.plugins.module_utils.hsm import ON_STATES
 from ansible_collections.cray.csm.plugins.module_utils.names import IMAGE_ARCH
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
@@ -140,7 +140,7 @@ from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xn
 def read_nodes(client, xnames):
     """[{xname, arch, state, powered_on}] in the order given, and the xnames HSM does not know."""
     query = urlencode([('type', 'Node')] + [('id', x) for x in xnames])
-    answer = client.get('%s/State/Components?%s' % (HSM, query)) or {}
+    answer = client.get('%s?%s' % (hsm_component(), query)) or {}
     found = dict((c['ID'], c) for c in answer.get('Components') or [])
     nodes = [dict(xname=x, arch=IMAGE_ARCH.get(found[x].get('Arch')), hsm_arch=found[x].get('Arch'),
                   state=found[x].get('State'), powered_on=found[x].get('State') in ON_STATES)
@@ -186,7 +186,7 @@ def booted_with(client, sessions, template, image_id, xnames):
         hit = [x for x in xnames if x in limit and x not in booted]
         if not hit:
             continue
-        failed = failed_nodes(client.get('%s/sessions/%s/status' % (BOS, quote_id(s['name'])), missing_ok=True))
+        failed = failed_nodes(client.get(bos_session_status(s['name']), missing_ok=True))
         for x in hit:
             if x not in failed:
                 booted[x] = s['name']
@@ -202,7 +202,7 @@ def plan(client, nodes, images):
         if not mine:
             continue
         if sessions is None:
-            sessions = client.get('%s/sessions' % BOS) or []
+            sessions = client.get(bos_session()) or []
         image_id, template = images[arch]['id'], images[arch]['template']
         booted = booted_with(client, sessions, template, image_id, mine)
         pending = [x for x in mine if x not in booted]

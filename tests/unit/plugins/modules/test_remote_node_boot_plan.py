@@ -22,7 +22,7 @@ def session(name, template, limit, status='complete', error=None, operation='reb
 
 
 def plan(monkeypatch, fake_client, sessions, statuses=None):
-    fake_client.on('GET', r'/apis/smd/hsm/v2/State/Components\?.*', COMPONENTS)
+    fake_client.on('GET', r'/apis/smd/hsm/v2/State/Components', COMPONENTS)
     fake_client.on('GET', '/apis/bos/v2/sessions', sessions)
     for name, st in (statuses or {}).items():
         fake_client.on('GET', '/apis/bos/v2/sessions/%s/status' % name, st)
@@ -78,7 +78,7 @@ def test_bad_input_fails_before_any_request(monkeypatch, fake_client):
 
 
 def test_unknown_node_and_architecture(monkeypatch, fake_client):
-    fake_client.on('GET', r'/apis/smd/hsm/v2/State/Components\?.*', {'Components': [
+    fake_client.on('GET', r'/apis/smd/hsm/v2/State/Components', {'Components': [
         {'ID': 'x1c0s0b0n0', 'Type': 'Node', 'Arch': 'Other', 'State': 'On'}]})
     result = run_module(remote_node_boot_plan.main, dict(xnames=['X1C0S0B0N0', 'x1c0s9b0n0']), monkeypatch)
     assert result['failed'] and result['msg'] == 'HSM does not know x1c0s9b0n0.'
