@@ -80,6 +80,7 @@ options:
     default: ''
 extends_documentation_fragment:
   - cray.csm.connection
+  - cray.csm.connection.token
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache
 notes:

@@ -75,7 +75,6 @@ from ansible_collections.cray.csm.plugins.module_utils.paths import hsm_componen
 from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xnames, node_xname_error
 
 
-
 def main():
     module = CsmModule(argument_spec=dict(xname=dict(type='str', required=True)), supports_check_mode=True)
     error = node_xname_error([module.params['xname']])

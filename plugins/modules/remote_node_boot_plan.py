@@ -48,6 +48,7 @@ options:
     default: {}
 extends_documentation_fragment:
   - cray.csm.connection
+  - cray.csm.connection.token
   - cray.csm.attributes
   - cray.csm.attributes.info_module
 seealso:
