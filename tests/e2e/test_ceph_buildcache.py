@@ -124,8 +124,7 @@ def api(sim, method, path):
     return out
 
 
-def test_cache_mounted_kept_and_mounted_again(csm_sim, node, run_playbook, tmp_path, monkeypatch):
-    monkeypatch.setenv('TMPDIR', str(tmp_path))
+def test_cache_mounted_kept_and_mounted_again(csm_sim, node, run_playbook, tmp_path):
     csm_sim.set_nodes(node.node_map())
     inv = node.inventory(str(tmp_path / 'inventory.ini'), [NODE])
     resolv = in_node('cat', '/etc/resolv.conf')
