@@ -38,7 +38,7 @@ CACHE = {
     'ceph_buildcache_size': '1G',
     'ceph_buildcache_dns_server': '127.0.0.1',
 }
-COLUMNS = ['NODE', 'XNAME', 'ARCH', 'PODMAN', 'SSH', 'CACHE', 'LOCKED', 'REGISTERED', 'CAN RUN JOBS']
+COLUMNS = ['NODE', 'XNAME', 'ARCH', 'PODMAN', 'SSH', 'CACHE', 'FREE', 'JOBS', 'LOCKED', 'REGISTERED', 'CAN RUN JOBS']
 
 
 def rbd(*args):
