@@ -33,6 +33,7 @@ from ansible.module_utils.common import warnings as module_warnings
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
+from ansible.vars.clean import remove_internal_keys
 
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
 
@@ -106,7 +107,6 @@ class InProcessAction(ActionBase):
             rc, stdout, stderr = _capture(module.main)
         data = self._parse_returned_data(*_parse_args(dict(rc=rc, stdout=stdout, stderr=stderr)))
         data.pop('_ansible_suppress_tmpdir_delete', None)
-        from ansible.vars.clean import remove_internal_keys
         remove_internal_keys(data)
         return data
 
