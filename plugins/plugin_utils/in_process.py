@@ -35,21 +35,47 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 from ansible.vars.clean import remove_internal_keys
 
+from ansible_collections.cray.csm.plugins.module_utils.client import ssl_context
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
 
 try:  # ansible-core 2.19+: module messages go through a serialization profile
-    from ansible.module_utils.common.json import Direction, get_module_encoder
+    from ansible.module_utils.common.json import Direction, get_module_decoder, get_module_encoder
     PROFILE = 'legacy'  # what ansible-core uses for Python modules (executor/module_common.py)
 except ImportError:  # ansible-core 2.16-2.18
-    Direction = get_module_encoder = PROFILE = None
+    Direction = get_module_decoder = get_module_encoder = PROFILE = None
 
 display = Display()
+CONTROLLER_PYTHON = os.path.realpath(sys.executable)
+ACTION_PREFIX, MODULE_PREFIX = 'ansible_collections.cray.csm.plugins.action.', 'ansible_collections.cray.csm.plugins.modules.'
+
+
+def _warm_up():
+    """Make once what every task needs and is slow to make: the strategy imports this file in ansible-playbook
+    itself, and each task runs in a new fork of it, which then finds these ready (a cache filled in the fork
+    would be lost with it)."""
+    ssl_context()  # the system CA store, ~18 ms (module_utils/client.py)
+    if PROFILE:  # each profile is imported (and searched for) on first use
+        for direction in Direction:
+            get_module_encoder(PROFILE, direction)
+            get_module_decoder(PROFILE, direction)
+
+
+_warm_up()
 
 
 class InProcessAction(ActionBase):
     """The action of every cray.csm API module: the module's main() in this process."""
 
     _VALID_ARGS = None  # the module validates its own arguments, with its own messages
+
+    def __init_subclass__(cls, **kwargs):
+        """Import the action's module with the action (in ansible-playbook, before the forks; see _warm_up)."""
+        super(InProcessAction, cls).__init_subclass__(**kwargs)
+        if cls.__module__.startswith(ACTION_PREFIX):
+            try:
+                importlib.import_module(MODULE_PREFIX + cls.__module__[len(ACTION_PREFIX):])
+            except Exception:  # pylint: disable=broad-except  # the task imports it again and reports the error
+                pass
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
@@ -81,7 +107,7 @@ class InProcessAction(ActionBase):
             return ('the host\'s Python is found by interpreter discovery (%s), which need not be the controller\'s '
                     '%s (set ansible_python_interpreter to "{{ ansible_playbook_python }}" to run in process)'
                     % (interpreter, sys.executable))
-        if interpreter and os.path.realpath(interpreter) != os.path.realpath(sys.executable):
+        if interpreter and os.path.realpath(interpreter) != CONTROLLER_PYTHON:
             return ('the host\'s Python is %s, not the controller\'s %s (set ansible_python_interpreter to '
                     '"{{ ansible_playbook_python }}" to run in process)' % (interpreter, sys.executable))
         return None

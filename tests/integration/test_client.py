@@ -155,9 +155,12 @@ def test_tls_unknown_ca_fails_then_works_with_ca_path(csm_sim_tls):
 
 def test_modules_over_tls_with_ca_path(run_tasks, csm_sim_tls):
     res = run_tasks([{'cray.csm.hsm_lock_info': {'component_ids': [X]}},
-                     {'cray.csm.hsm_lock_info': {'component_ids': [X], 'ca_path': None}}], sim=csm_sim_tls)
+                     {'cray.csm.hsm_lock_info': {'component_ids': [X], 'ca_path': None}},
+                     {'cray.csm.hsm_lock_info': {'component_ids': [X], 'ca_path': None, 'validate_certs': False}}],
+                    sim=csm_sim_tls)
     assert res[0].result['failed'] is False and res[0].result['components'][0]['ID'] == X
     assert res[1].result['failed'] is True and 'TLS verification' in res[1].result['msg']
+    assert res[2].result['failed'] is False and res[2].result['components'][0]['ID'] == X
 
 
 def test_no_secret_in_verbose_output(run_tasks, csm_sim):

@@ -103,7 +103,7 @@ class FakeClient(client_mod.CsmClient):
         return super(FakeClient, self).request(method, path, body=body, query=query, safe=safe, expect=expect)
 
     def _send(self, method, url, data, headers):
-        """The transport: answer from the routes; an error answer is raised as the HTTPError open_url raises."""
+        """The transport: answer from the routes; an error answer is raised as the HTTPError http_open raises."""
         assert url.startswith(self.api_gateway + '/'), url
         path = url[len(self.api_gateway):].split('?')[0]
         body = json.loads(data) if data is not None and headers.get('Content-Type') == 'application/json' else data

@@ -1,11 +1,12 @@
 # -*- coding: utf-8 -*-
-"""CsmClient's retry and error decisions, with open_url replaced (no network)."""
+"""CsmClient's retry and error decisions, with the transport (http_open) replaced (no network)."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 import io
 import json
+import ssl
 from urllib.error import HTTPError, URLError
 
 import pytest
@@ -39,7 +40,7 @@ class Server(object):
     def __init__(self, monkeypatch, outcomes):
         self.outcomes = list(outcomes)
         self.calls = []
-        monkeypatch.setattr(client_mod, 'open_url', self)
+        monkeypatch.setattr(client_mod, 'http_open', self)
 
     def __call__(self, url, data=None, headers=None, method=None, **kw):
         self.calls.append((method, url, dict(headers or {}), data))
@@ -207,3 +208,15 @@ def test_promised_answers_pass(monkeypatch):
     assert client.get('/x', expect=dict) == {'a': 1}
     assert client.delete('/x') is True
     assert client.get('/x') == [1]
+
+
+def test_one_ssl_context_per_setting(monkeypatch, tmp_path):
+    monkeypatch.setattr(client_mod, '_CONTEXTS', {})
+    default = client_mod.ssl_context()
+    assert client_mod.ssl_context(True, None) is default and default.verify_mode == ssl.CERT_REQUIRED
+    unverified = client_mod.ssl_context(False, '/any/ca.crt')
+    assert unverified is client_mod.ssl_context(False, None) is not default
+    assert unverified.verify_mode == ssl.CERT_NONE and unverified.check_hostname is False
+    monkeypatch.setenv('SSL_CERT_FILE', str(tmp_path / 'other-bundle.pem'))  # what OpenSSL loads as the system store
+    assert client_mod.ssl_context() is not default
+    assert len(client_mod._CONTEXTS) == 3
