@@ -74,8 +74,8 @@ class InProcessAction(ActionBase):
         if cls.__module__.startswith(ACTION_PREFIX):
             try:
                 importlib.import_module(MODULE_PREFIX + cls.__module__[len(ACTION_PREFIX):])
-            except Exception:  # pylint: disable=broad-except  # the task imports it again and reports the error
-                pass
+            except Exception:  # pylint: disable=broad-except
+                pass  # the task imports it again and reports the error
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
