@@ -3,7 +3,7 @@ The nodes, inventories and the Ansible environment come from the test-bed librar
 import re
 
 from testbed import nodes
-from testbed.nodes import TESTBED, node_sh, sh  # noqa: F401  (the tests import them from here)
+from testbed.nodes import node_sh, sh  # the tests import them from here too
 
 # HSM components of the simulator's seed that are powered on.
 XNAMES = ['x3000c0s19b4n0', 'x3000c0s19b3n0', 'x3000c0s19b1n0']

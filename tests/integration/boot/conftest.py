@@ -116,10 +116,8 @@ def csm_play(csm_sim, tmp_path):
         assert get(path)[0] == 404
         assert play([absent_task])[name]['changed'] is False
 
+    for helper in (playbook, get, writes, removes):
+        setattr(play, helper.__name__, helper)
     play.token = token
-    play.removes = removes
-    play.playbook = playbook
-    play.get = get
-    play.writes = writes
     play.sim = csm_sim
     return play
