@@ -82,9 +82,8 @@ class Nodes(object):
         """Start a node (nodes.sh up) that answers SSH on 127.0.0.1:port; `arch` is what its `uname -i`
         prints (unknown: Debian's, which IMS rejects). Returns the port."""
         port = port or free_port()
-        out = nodes_sh('up', name, str(port), '--image', image, '--arch', arch,
-                       *(['--host-network'] if host_network else []) + (['--privileged'] if privileged else []),
-                       env=self.env)
+        flags = (['--host-network'] if host_network else []) + (['--privileged'] if privileged else [])
+        out = nodes_sh('up', name, str(port), '--image', image, '--arch', arch, *flags, env=self.env)
         if self.echo:
             self.echo.write(out)
         self.hosts[name] = dict(xname=xname, port=port)
