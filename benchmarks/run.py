@@ -32,11 +32,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 COLL = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(COLL, 'tests'))
 
-from simulator.control import CsmSim  # noqa: E402
+from testbed.ansible_env import NODE_RUN, ansible_env  # noqa: E402
+from testbed.nodes import BASE_IMAGE, PODMAN_IMAGE, Nodes  # noqa: E402
+from testbed.nodes import setup as testbed_setup  # noqa: E402
+from testbed.sim import TOKEN_PATH, CsmSim  # noqa: E402
 
 BIN = os.path.dirname(sys.executable)
-TESTBED = os.path.join(COLL, 'tests', 'testbed')
-TOKEN_PATH = '/keycloak/realms/shasta/protocol/openid-connect/token'
 SCOPE = 'bench'
 # The simulator seed's HSM groups (tests/simulator/seed.yml): xname -> architecture.
 FLOW_GROUPS = {
@@ -62,18 +63,8 @@ class Bench(object):
     def __init__(self, args):
         self.args = args
         self.work = tempfile.mkdtemp(prefix='cray-csm-bench-')
-        coll_root = os.path.join(self.work, 'collections', 'ansible_collections', 'cray')
-        os.makedirs(coll_root)
-        os.symlink(COLL, os.path.join(coll_root, 'csm'))
-        self.env = dict(os.environ)
-        self.env.update({
-            'ANSIBLE_COLLECTIONS_PATH': os.path.join(self.work, 'collections'),
-            'ANSIBLE_FORKS': '10', 'ANSIBLE_HOST_KEY_CHECKING': 'False', 'ANSIBLE_PIPELINING': 'True',
-            'ANSIBLE_RETRY_FILES_ENABLED': 'False', 'ANSIBLE_NOCOLOR': '1',
-            'ANSIBLE_LOCAL_TEMP': os.path.join(self.work, 'tmp'),
-            'PATH': BIN + os.pathsep + os.environ.get('PATH', ''),
-            'CSM_TESTBED_SCOPE': SCOPE,
-        })
+        self.env = ansible_env(self.work, bindir=BIN, **NODE_RUN)
+        self.nodes = None if args.skip_nodes else Nodes(scope=SCOPE)
         self.sim = CsmSim()
         self.lines = []
 
@@ -116,26 +107,12 @@ class Bench(object):
 
     # 1. wall time
     def nodes_up(self, n, image):
-        self.sh(['bash', os.path.join(TESTBED, 'nodes.sh'), 'down-all'])
-        xnames = generated_xnames(n)
-        key = self.sh(['bash', os.path.join(TESTBED, 'nodes.sh'), 'key']).stdout.strip().splitlines()[-1]
-        lines = ['[remote_build_nodes]']
-        node_map = {}
-        for i, x in enumerate(xnames):
-            port = free_port()
-            self.sh(['bash', os.path.join(TESTBED, 'nodes.sh'), 'up', 'csm-bench-%d' % i, str(port),
-                     '--image', image, '--arch', 'x86_64'])
-            lines.append('csm-bench-%d xname=%s ansible_host=127.0.0.1 ansible_port=%d' % (i, x, port))
-            node_map[x] = '127.0.0.1:%d' % port
-        lines += ['[remote_build_nodes:vars]', 'ansible_user=root', 'ansible_ssh_private_key_file=' + key,
-                  "ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'",
-                  'ansible_python_interpreter=/usr/bin/python3']
-        inv = os.path.join(self.work, 'inventory-%d.ini' % n)
-        with open(inv, 'w') as f:
-            f.write('\n'.join(lines) + '\n')
+        self.nodes.down_all()
+        for i, x in enumerate(generated_xnames(n)):
+            self.nodes.up('csm-bench-%d' % i, x, image=image)
         self.sim.reset()
-        self.sim.set_nodes(node_map)
-        return inv
+        self.sim.set_nodes(self.nodes.node_map())
+        return self.nodes.inventory(os.path.join(self.work, 'inventory-%d.ini' % n))
 
     def wall_times(self, image, title):
         self.out('### %s' % title)
@@ -154,7 +131,7 @@ class Bench(object):
             changed = sum(int(c) for c in re.findall(r'changed=(\d+)', p2.stdout))
             first[n] = t1
             self.out('| %d | %.1f s | %.1f s | %.0f %% | %d | %d, %d |' % (n, t1, t2, 100 * t2 / t1, changed, tok1, tok2))
-        self.sh(['bash', os.path.join(TESTBED, 'nodes.sh'), 'down-all'])
+        self.nodes.down_all()
         if 1 in first and max(first) > 1:
             n = max(first)
             self.out()
@@ -258,35 +235,17 @@ class Flow(object):
     def __init__(self, bench):
         self.b = bench
 
-    def inventory(self, group, ports):
-        """A cray.csm.hsm inventory of the group, with host_vars for where each xname's sshd listens here."""
-        d = os.path.join(self.b.work, 'hsm-%s' % group)
-        for sub in ('host_vars', 'group_vars'):
-            os.makedirs(os.path.join(d, sub), exist_ok=True)
-        for x, port in ports.items():
-            with open(os.path.join(d, 'host_vars', x + '.yml'), 'w') as f:
-                f.write('ansible_host: 127.0.0.1\nansible_port: %d\n' % port)
-        key = self.b.sh(['bash', os.path.join(TESTBED, 'nodes.sh'), 'key']).stdout.strip().splitlines()[-1]
-        with open(os.path.join(d, 'group_vars', group + '.yml'), 'w') as f:
-            f.write('ansible_user: root\nansible_ssh_private_key_file: %s\nansible_python_interpreter: /usr/bin/python3\n'
-                    'ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null\n' % key)
-        path = os.path.join(d, 'builders.hsm.yml')
-        with open(path, 'w') as f:
-            json.dump({'plugin': 'cray.csm.hsm', 'api_gateway': self.b.sim.url,
-                       'client_secret': self.b.sim.client_secret, 'hsm_groups': [group]}, f)
-        return path
-
     def nodes_up(self, group):
-        self.b.sh(['bash', os.path.join(TESTBED, 'nodes.sh'), 'down-all'])
-        ports = {}
+        """The group's nodes, and a cray.csm.hsm inventory of the group (host_vars: where each sshd listens)."""
+        nodes = self.b.nodes
+        nodes.down_all()
         for i, (x, arch) in enumerate(sorted(FLOW_GROUPS[group].items())):
-            ports[x] = free_port()
-            self.b.sh(['bash', os.path.join(TESTBED, 'nodes.sh'), 'up', 'csm-bench-flow-%d' % i, str(ports[x]),
-                       '--image', 'localhost/csm-node-podman', '--arch', arch])
+            nodes.up('csm-bench-flow-%d' % i, x, arch=arch)
         self.b.sim.reset()
         self.b.sim.config(cfs_session_seconds=FLOW_CFS_SECONDS, bos_session_seconds=FLOW_BOS_SECONDS)
-        self.b.sim.set_nodes(dict((x, '127.0.0.1:%d' % p) for x, p in ports.items()))
-        return self.inventory(group, ports)
+        self.b.sim.set_nodes(nodes.node_map())
+        return nodes.hsm_inventory(os.path.join(self.b.work, 'hsm-%s' % group), group, api_gateway=self.b.sim.url,
+                                   client_secret=self.b.sim.client_secret)
 
     def created(self, service):
         return len([e for e in self.b.sim.log() if e['method'] == 'POST' and e['path'] == '/apis/%s/sessions' % service
@@ -330,21 +289,12 @@ class Flow(object):
             out('| %d (%d + %d) | %.1f s | %d | %d | %s | %.1f s | %d | %d |' % (
                 len(arches), arches.count('x86_64'), arches.count('aarch64'), t1, cfs, bos,
                 '%.0f s of %d s' % (overlap, FLOW_CFS_SECONDS) if overlap is not None else '-', t2, again, changed))
-        self.b.sh(['bash', os.path.join(TESTBED, 'nodes.sh'), 'down-all'])
+        self.b.nodes.down_all()
         out()
         out('A run one architecture after the other would take at least 2 x %d s of CFS and 2 x %d s of BOS; the '
             'overlap column shows the two image customizations running at the same time.' % (
                 FLOW_CFS_SECONDS, FLOW_BOS_SECONDS))
         out()
-
-
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def main():
@@ -372,15 +322,16 @@ def main():
             os.cpu_count(), load[0], ansible, platform.python_version()))
         b.out()
         if not args.skip_nodes:
-            b.sh(['bash', os.path.join(TESTBED, 'podman_setup.sh')])
+            out = testbed_setup()
+            assert out.returncode == 0, 'tests/testbed/podman_setup.sh failed:\n' + out.stdout
         if not args.skip_nodes and 'walltime' in args.parts:
             b.out('## 1. Wall time of playbooks/remote_build_node.yml (container nodes, forks 10)')
             b.out()
             if 'fresh' in args.kinds:
-                b.wall_times('localhost/csm-node-base', 'Fresh nodes: no podman yet, so the first run installs it '
+                b.wall_times(BASE_IMAGE, 'Fresh nodes: no podman yet, so the first run installs it '
                              '(apt, from the Debian mirror the node image was built from)')
             if 'podman' in args.kinds:
-                b.wall_times('localhost/csm-node-podman', 'Nodes that already have podman (as when booted from an '
+                b.wall_times(PODMAN_IMAGE, 'Nodes that already have podman (as when booted from an '
                              'image built with the ims_computes.yml layer)')
         if 'requests' in args.parts:
             b.requests()
@@ -390,8 +341,8 @@ def main():
             Flow(b).run()
         b.out('Load average at the end: %.1f.' % os.getloadavg()[0])
     finally:
-        if not args.skip_nodes:
-            b.sh(['bash', os.path.join(TESTBED, 'nodes.sh'), 'down-all'], check=False)
+        if b.nodes:
+            b.nodes.down_all(check=False)
         b.close()
         if args.write:  # also what was measured before a failure
             with open(args.write, 'w') as f:

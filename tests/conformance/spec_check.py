@@ -2,18 +2,23 @@
 
 The contracts are the upstream specs as tests/contract/extract.py reduces them. OAS3 ones (ims,
 cfs, bos, sls) go through openapi-core; smd (Swagger 2.0) through jsonschema against its
-definitions. Imports nothing from the simulator or plugins/.
+definitions. Imports nothing from the simulator or plugins/; $refs are resolved as the unit tests'
+contract check resolves them (tests/unit/spec.py).
 """
 import copy
 import json
 import os
 import re
+import sys
 
 import jsonschema
 import requests
 from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', '..')))
+from ansible_collections.cray.csm.tests.unit.spec import resolve as _sw_resolve  # noqa: E402
 
 CONTRACT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'contract')
 GATEWAY = 'https://api-gw-service-nmn.local'  # the spec `servers` host
@@ -93,21 +98,6 @@ class _Resp(object):
         self.content_type = r.headers.get('Content-Type', '')
         self.headers = Headers(dict(r.headers))
         self.data = r.content
-
-
-def _sw_resolve(doc, schema, depth=0):
-    if depth > 40:
-        return {}
-    if isinstance(schema, list):
-        return [_sw_resolve(doc, s, depth + 1) for s in schema]
-    if not isinstance(schema, dict):
-        return schema
-    if '$ref' in schema:
-        node = doc
-        for part in schema['$ref'].lstrip('#/').split('/'):
-            node = node[part]
-        return _sw_resolve(doc, node, depth + 1)
-    return dict((k, _sw_resolve(doc, v, depth + 1)) for k, v in schema.items())
 
 
 def swagger_patched():

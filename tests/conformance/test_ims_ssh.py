@@ -13,6 +13,7 @@ import tempfile
 import time
 
 import pytest
+from testbed.nodes import free_port
 
 P = '/apis/ims/v3/remote-build-nodes'
 X = 'x3000c0s19b4n0'
@@ -29,14 +30,6 @@ case "$mode" in
 esac
 '''
 FAKE_LS = '#!/bin/sh\ncat "%(d)s/tmp_listing"\n'
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 @pytest.fixture(scope='module')

@@ -10,32 +10,23 @@ import sys
 
 import pytest
 
-from e2e_testbed import COLL, TESTBED, Result, sh
+from e2e_testbed import Result
+from testbed.ansible_env import NODE_RUN, ansible_env
+from testbed.nodes import controller_key, setup
 
 
 @pytest.fixture(scope='session')
 def testbed():
-    """Podman and the node images (built once, reused)."""
+    """Podman and the node images (built once, reused); the controller's private key."""
     if os.geteuid() != 0:  # never on the machines here (root); a contributor's own may differ
         pytest.skip('end-to-end tests need root (rootful podman runs the node containers)')
-    out = sh('bash', os.path.join(TESTBED, 'podman_setup.sh'))
+    out = setup()
     assert out.returncode == 0, 'tests/testbed/podman_setup.sh failed:\n' + out.stdout
-    key = sh('bash', os.path.join(TESTBED, 'nodes.sh'), 'key')
-    assert key.returncode == 0, key.stdout
-    return key.stdout.strip().splitlines()[-1]
-
-
-@pytest.fixture(scope='session')
-def collections_path(tmp_path_factory):
-    """A collections path holding this checkout as cray.csm, wherever it is checked out."""
-    root = tmp_path_factory.mktemp('collections')
-    os.makedirs(str(root / 'ansible_collections' / 'cray'))
-    os.symlink(COLL, str(root / 'ansible_collections' / 'cray' / 'csm'))
-    return str(root)
+    return controller_key()
 
 
 @pytest.fixture
-def run_playbook(collections_path, tmp_path):
+def run_playbook(tmp_path):
     """Run a playbook of this collection against the simulator; returns Result (rc, out, recap)."""
     bindir = os.path.dirname(sys.executable)
     exe = os.path.join(bindir, 'ansible-playbook')
@@ -43,17 +34,7 @@ def run_playbook(collections_path, tmp_path):
         exe = shutil.which('ansible-playbook')
 
     def run(playbook, sim, inventory, extra=None, timeout=600, args=()):
-        env = dict(os.environ)
-        env.update({
-            'ANSIBLE_COLLECTIONS_PATH': collections_path,
-            'ANSIBLE_FORKS': '10',
-            'ANSIBLE_HOST_KEY_CHECKING': 'False',
-            'ANSIBLE_PIPELINING': 'True',
-            'ANSIBLE_RETRY_FILES_ENABLED': 'False',
-            'ANSIBLE_NOCOLOR': '1',
-            'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'ansible-tmp'),
-            'PATH': bindir + os.pathsep + env.get('PATH', ''),
-        })
+        env = ansible_env(str(tmp_path), bindir=bindir, **NODE_RUN)
         cmd = [exe, '-i', inventory, 'cray.csm.' + playbook, '-e', 'csm_api_gateway=' + sim.url,
                '-e', 'csm_kubeconfig=' + sim.kubeconfig]
         for k, v in (extra or {}).items():

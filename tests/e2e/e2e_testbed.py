@@ -1,30 +1,15 @@
-"""Helpers of the end-to-end tests: container nodes and playbook results (see conftest.py)."""
-import os
+"""Helpers of the end-to-end tests: container nodes and playbook results (see conftest.py).
+The nodes, inventories and the Ansible environment come from the test-bed library (tests/testbed/)."""
 import re
-import socket
-import subprocess
 
-COLL = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
-TESTBED = os.path.join(COLL, 'tests', 'testbed')
-NODE_IMAGE = 'localhost/csm-node-podman'
+from testbed import nodes
+from testbed.nodes import node_sh, sh  # the tests import them from here too
+
 # HSM components of the simulator's seed that are powered on.
 XNAMES = ['x3000c0s19b4n0', 'x3000c0s19b3n0', 'x3000c0s19b1n0']
 # What the ceph_buildcache role installs on Debian for the fuse map method.
 CACHE_NODE_PACKAGES = 'ceph-common e2fsprogs rbd-fuse'
 RECAP = re.compile(r'^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def sh(*args):
-    return subprocess.run(list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True, check=False)
 
 
 def fetch_cache_packages(name):
@@ -36,45 +21,12 @@ def fetch_cache_packages(name):
     return None
 
 
-class Nodes(object):
-    """Container nodes started for one test module; removed at the end."""
+class Nodes(nodes.Nodes):
+    """Container nodes started for one test module (Nodes(key) of tests/testbed/nodes.py); removed at the end."""
 
-    def __init__(self, key):
-        self.key = key
-        self.hosts = {}  # name -> dict(xname, port)
-
-    def up(self, name, xname, arch='x86_64', host_network=False, image=NODE_IMAGE, privileged=False):
-        """privileged: for IMS job containers inside the node (tests/testbed/README.md)."""
-        port = free_port()
-        out = sh('bash', os.path.join(TESTBED, 'nodes.sh'), 'up', name, str(port), '--image', image,
-                 '--arch', arch, *(['--host-network'] if host_network else []),
-                 *(['--privileged'] if privileged else []))
-        assert out.returncode == 0, out.stdout
-        self.hosts[name] = dict(xname=xname, port=port)
-
-    def down(self):
-        for name in self.hosts:
-            sh('bash', os.path.join(TESTBED, 'nodes.sh'), 'down', name)
-
-    def node_map(self, names=None):
-        return dict((h['xname'], '127.0.0.1:%d' % h['port'])
-                    for n, h in self.hosts.items() if names is None or n in names)
-
-    def inventory(self, path, names, host_vars=None):
-        lines = ['[remote_build_nodes]']
-        for n in names:
-            h = self.hosts[n]
-            lines.append(('%s xname=%s ansible_host=127.0.0.1 ansible_port=%d %s' % (
-                n, h['xname'], h['port'], (host_vars or {}).get(n, ''))).rstrip())
-        # The nodes' /tmp is a tmpfs sized from the machine's memory: a small CI machine must not
-        # fall below the playbook's free-space minimum. Tests of the minimum pass their own (-e wins).
-        lines += ['', '[remote_build_nodes:vars]', 'ansible_user=root', 'remote_build_node_min_free_gib=0.5',
-                  'ansible_ssh_private_key_file=%s' % self.key,
-                  "ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'",
-                  'ansible_python_interpreter=/usr/bin/python3']
-        with open(path, 'w') as f:
-            f.write('\n'.join(lines) + '\n')
-        return path
+    # The nodes' /tmp is a tmpfs sized from the machine's memory: a small CI machine must not
+    # fall below the playbook's free-space minimum. Tests of the minimum pass their own (-e wins).
+    group_vars = {'remote_build_node_min_free_gib': 0.5}
 
 
 class Result(object):
@@ -87,14 +39,6 @@ class Result(object):
     @property
     def changed(self):
         return sum(r['changed'] for r in self.recap.values())
-
-
-def node_sh(container, script):
-    """Run a bash script in a node container as root; asserts it succeeds, returns its output."""
-    out = subprocess.run(['podman', 'exec', container, 'bash', '-c', script], stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, universal_newlines=True, check=False)
-    assert out.returncode == 0, (script, out.stdout)
-    return out.stdout
 
 
 def make_footprint(container, job_id):
@@ -113,6 +57,4 @@ def node_state(container):
 
 def api(sim, method, path, body=None, want=200):
     """A CSM API call with a token; asserts the status."""
-    status, out = sim.request(method, path, body, headers={'Authorization': 'Bearer ' + sim.token()})
-    assert status == want, (method, path, status, out)
-    return out
+    return sim.api(method, path, body, want)

@@ -21,7 +21,8 @@ import uuid
 
 import pytest
 
-from e2e_testbed import TESTBED, XNAMES, Nodes, fetch_cache_packages, sh
+from e2e_testbed import XNAMES, Nodes, fetch_cache_packages, sh
+from testbed.nodes import TESTBED
 
 _RUN = 'csm-e2e%d' % (os.getpid() % 100000)
 NODE = _RUN + '-cache'

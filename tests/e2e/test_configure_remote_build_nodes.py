@@ -3,9 +3,8 @@ the simulator's HSM group ims_builders (cray.csm.hsm), then a re-run with change
 import os
 
 import pytest
-import yaml
 
-from e2e_testbed import Nodes
+from e2e_testbed import Nodes, api
 
 _RUN = 'csm-e2e%d' % (os.getpid() % 100000)
 # The seed's HSM group ims_builders: one x86_64 node (on) and one aarch64 node (off).
@@ -24,39 +23,17 @@ def arch_nodes(testbed):
         n.down()
 
 
-def hsm_inventory(sim, nodes, key, directory):
-    """An HSM inventory of group ims_builders, and host_vars that say where each xname's sshd listens here."""
-    os.makedirs(os.path.join(directory, 'host_vars'))
-    os.makedirs(os.path.join(directory, 'group_vars'))
-    for h in nodes.hosts.values():
-        with open(os.path.join(directory, 'host_vars', h['xname'] + '.yml'), 'w') as f:
-            yaml.safe_dump({'ansible_host': '127.0.0.1', 'ansible_port': h['port']}, f)
-    with open(os.path.join(directory, 'group_vars', 'ims_builders.yml'), 'w') as f:
-        yaml.safe_dump({'ansible_user': 'root', 'ansible_ssh_private_key_file': key,
-                        'ansible_ssh_common_args': '-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null',
-                        'ansible_python_interpreter': '/usr/bin/python3'}, f)
-    path = os.path.join(directory, 'builders.hsm.yml')
-    with open(path, 'w') as f:
-        yaml.safe_dump({'plugin': 'cray.csm.hsm', 'api_gateway': sim.url, 'client_secret': sim.client_secret,
-                        'hsm_groups': ['ims_builders']}, f)
-    return path
-
-
-def api(sim, method, path, body=None):
-    status, out = sim.request(method, path, body, headers={'Authorization': 'Bearer ' + sim.token()})
-    assert status == 200, (method, path, status, out)
-    return out
-
-
 def sessions_created(sim, service):
     return [e for e in sim.log() if e['method'] == 'POST' and e['path'] == '/apis/%s/sessions' % service
             and e['status'] in (200, 201)]
 
 
-def test_configure_rerun_and_remove(csm_sim, arch_nodes, testbed, run_playbook, tmp_path):
+def test_configure_rerun_and_remove(csm_sim, arch_nodes, run_playbook, tmp_path):
     csm_sim.config(cfs_session_seconds=2, bos_session_seconds=2)
     csm_sim.set_nodes(arch_nodes.node_map())
-    inv = hsm_inventory(csm_sim, arch_nodes, testbed, str(tmp_path / 'inventory'))
+    # an HSM inventory of group ims_builders; host_vars say where each xname's sshd listens here
+    inv = arch_nodes.hsm_inventory(str(tmp_path / 'inventory'), 'ims_builders', api_gateway=csm_sim.url,
+                                   client_secret=csm_sim.client_secret)
     extra = {'remote_build_node_hosts': 'ims_builders', 'csm_poll_interval': 1}
 
     csm_sim.clear_log()

@@ -23,12 +23,12 @@ import sys
 
 import pytest
 import yaml
+from testbed.ansible_env import ansible_env
+from testbed.nodes import BASE_IMAGE, PODMAN_IMAGE, Nodes, node_sh
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', '..')))
 from ansible_collections.cray.csm.tests.unit import spec  # noqa: E402
 
-COLLECTION = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
-COLLECTIONS_PATH = os.path.abspath(os.path.join(COLLECTION, '..', '..', '..'))
 BIN = os.path.dirname(sys.executable)
 
 
@@ -88,11 +88,7 @@ def run_playbook(sim, tasks, workdir, auth='secret', defaults=None, args=(), env
     path = os.path.join(workdir, 'play.yml')
     with open(path, 'w') as f:
         yaml.safe_dump(build_playbook(sim, tasks, workdir, auth, defaults), f, default_flow_style=False)
-    environ = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH, ANSIBLE_LOCAL_TEMP=os.path.join(
-        workdir, 'tmp'), ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR='1',
-        ANSIBLE_DEPRECATION_WARNINGS='0', ANSIBLE_RETRY_FILES_ENABLED='0', ANSIBLE_HOST_KEY_CHECKING='0')
-    for key in ('CSM_TOKEN', 'CSM_CLIENT_SECRET', 'CSM_API_GATEWAY'):
-        environ.pop(key, None)
+    environ = ansible_env(workdir, python_interpreter=sys.executable, deprecation_warnings='0')
     environ.update(env or {})
     cmd = [os.path.join(BIN, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', path] + list(args)
     proc = subprocess.run(cmd, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
@@ -126,8 +122,7 @@ def run_tasks(csm_sim, tmp_path):
 
 # -- container nodes from tests/testbed (podman): real SSH targets for the preflight and IMS status --
 
-TESTBED = os.path.join(COLLECTION, 'tests', 'testbed')
-NODE_IMAGES = {'sles': 'localhost/csm-node-podman', 'debian': 'localhost/csm-node-base'}
+NODE_IMAGES = {'sles': PODMAN_IMAGE, 'debian': BASE_IMAGE}
 
 
 class TestbedNode(object):
@@ -138,17 +133,7 @@ class TestbedNode(object):
 
     def sh(self, script):
         """Run a shell script in the node (podman exec) and return its output."""
-        return subprocess.run(['podman', 'exec', '-i', self.name, 'sh', '-c', script], check=True,
-                              stdout=subprocess.PIPE, universal_newlines=True, timeout=60).stdout
-
-
-def _free_port():
-    import socket
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+        return node_sh(self.name, script, timeout=60)
 
 
 def _testbed_missing():
@@ -171,19 +156,16 @@ def testbed_nodes(_csm_sim_process):
     if why:
         pytest.fail(why)
     scope = 'apimods-%d' % os.getpid()
-    env = dict(os.environ, CSM_TESTBED_SCOPE=scope)
+    started = Nodes(scope=scope)
     nodes = {}
     try:
         for kind, arch in (('sles', 'x86_64'), ('debian', 'unknown')):
-            node = TestbedNode('csm-%s-%s' % (scope, kind), _free_port())
-            subprocess.run([os.path.join(TESTBED, 'nodes.sh'), 'up', node.name, str(node.port), '--image',
-                            NODE_IMAGES[kind], '--arch', arch], check=True, env=env, timeout=300,
-                           stdout=subprocess.PIPE)
+            name = 'csm-%s-%s' % (scope, kind)
+            # no xname: the tests map their own to node.addr (csm_sim.set_nodes)
+            node = TestbedNode(name, started.up(name, None, arch=arch, image=NODE_IMAGES[kind]))
             nodes[kind] = node
             node.sh('umask 077; cat >> /root/.ssh/authorized_keys <<"EOF"\n%s\nEOF\n'
                     % _csm_sim_process.ims_public_key.strip())
         yield nodes
     finally:
-        for node in nodes.values():
-            subprocess.run([os.path.join(TESTBED, 'nodes.sh'), 'down', node.name], env=env, check=False,
-                           stdout=subprocess.PIPE, timeout=120)
+        started.down()

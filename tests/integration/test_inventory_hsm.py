@@ -6,9 +6,8 @@ import sys
 
 import pytest
 import yaml
+from testbed.ansible_env import ansible_env
 
-COLLECTION = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
-COLLECTIONS_PATH = os.path.abspath(os.path.join(COLLECTION, '..', '..', '..'))
 BIN = os.path.dirname(sys.executable)
 HSM = '/apis/smd/hsm/v2'
 # The seed's River compute nodes by architecture, and its one management node.
@@ -24,11 +23,7 @@ def inventory(sim, tmp_path, config, env=None, args=('--list',), name='nodes.hsm
         conf.setdefault('client_secret', sim.client_secret)
     path = tmp_path / name
     path.write_text(yaml.safe_dump(conf))
-    environ = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH, ANSIBLE_NOCOLOR='1',
-                   ANSIBLE_INVENTORY_UNPARSED_FAILED='true', ANSIBLE_HOME=str(tmp_path / 'home'),
-                   ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp'))
-    for key in ('CSM_TOKEN', 'CSM_CLIENT_SECRET', 'CSM_API_GATEWAY'):
-        environ.pop(key, None)
+    environ = ansible_env(str(tmp_path), inventory_unparsed_failed='true', home=str(tmp_path / 'home'))
     environ.update(env or {})
     if args[0] == 'playbook':  # ansible-playbook ARGS... on a play that only lists the hosts
         play = tmp_path / 'hosts.yml'

@@ -1,7 +1,7 @@
 """pytest fixtures `csm_sim` and `csm_sim_tls`: one simulator process per session, reset per test."""
 import pytest
 
-from simulator.control import CsmSim
+from testbed.sim import CsmSim
 
 
 @pytest.fixture(scope='session')

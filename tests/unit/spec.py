@@ -23,19 +23,20 @@ def _load(name):
     return _cache[name]
 
 
-def _resolve(doc, node, depth=0):
+def resolve(doc, node, depth=0):
+    """node with every $ref in it replaced by what it points at (in doc), to a depth of 40."""
     if depth > 40:
         return {}
     if isinstance(node, list):
-        return [_resolve(doc, n, depth + 1) for n in node]
+        return [resolve(doc, n, depth + 1) for n in node]
     if not isinstance(node, dict):
         return node
     if '$ref' in node:
         target = doc
         for part in node['$ref'].lstrip('#/').split('/'):
             target = target[part.replace('~1', '/').replace('~0', '~')]
-        return _resolve(doc, target, depth + 1)
-    return dict((k, _resolve(doc, v, depth + 1)) for k, v in node.items())
+        return resolve(doc, target, depth + 1)
+    return dict((k, resolve(doc, v, depth + 1)) for k, v in node.items())
 
 
 def find_operation(method, path):
@@ -49,7 +50,7 @@ def find_operation(method, path):
             for tmpl in sorted(doc['paths'], key=lambda t: t.count('{')):
                 rx = '^' + re.sub(r'\{[^}]+\}', '[^/]+', tmpl) + '$'
                 if re.match(rx, rel):
-                    ops = _resolve(doc, doc['paths'][tmpl])
+                    ops = resolve(doc, doc['paths'][tmpl])
                     if method.lower() not in ops:
                         raise AssertionError('%s %s: the spec has no %s for %s' % (method, path, method, tmpl))
                     return doc, ops[method.lower()], ops.get('parameters') or []

@@ -4,6 +4,7 @@
 module_defaults group/cray.csm.csm pointing at the simulator, and returns a Play result: `.rc`,
 `.tasks` (name -> result, in order), `.output` (for assertion messages).
 `csm_play.playbook(path_or_fqcn, extra_vars, check=False)` runs a whole playbook the same way.
+`csm_play.removes(absent_task, name, path)` checks a state=absent task: check mode, the run, a re-run.
 After every run, each CSM API request in the simulator's log must be one the upstream spec defines
 (method, path, query names; tests/unit/spec.py); the simulator itself checks bodies against the spec.
 """
@@ -14,12 +15,11 @@ import sys
 
 import pytest
 import yaml
+from testbed.ansible_env import ansible_env
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', '..', '..')))
 from ansible_collections.cray.csm.tests.unit import spec  # noqa: E402
 
-COLLECTION = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
-COLLECTIONS_PATH = os.path.abspath(os.path.join(COLLECTION, '..', '..', '..'))
 BIN = os.path.dirname(sys.executable)
 
 
@@ -51,17 +51,6 @@ class Play(object):
         return 'Play(rc=%s) %s' % (self.rc, self.output[-4000:])
 
 
-def ansible_env(tmp_path):
-    env = dict(os.environ)
-    env.update(ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH, ANSIBLE_STDOUT_CALLBACK='json',
-               ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false',
-               ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR='1',
-               ANSIBLE_LOCAL_TEMP=str(tmp_path / 'ansible-tmp'), ANSIBLE_HOME=str(tmp_path / 'ansible-home'))
-    env.pop('CSM_TOKEN', None)
-    env.pop('CSM_CLIENT_SECRET', None)
-    return env
-
-
 def check_log(sim):
     for entry in sim.log():
         if entry['path'].startswith('/apis/'):
@@ -79,7 +68,10 @@ def run_playbook(tmp_path, playbook, extra_vars=None, check=False, diff=False, a
     if diff:
         args.append('--diff')
     proc = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-                          env=ansible_env(tmp_path), timeout=600, check=False)
+                          env=ansible_env(str(tmp_path), stdout_callback='json', localhost_warning='false',
+                                          inventory_unparsed_warning='false', python_interpreter=sys.executable,
+                                          home=str(tmp_path / 'ansible-home')),
+                          timeout=600, check=False)
     return Play(proc)
 
 
@@ -115,9 +107,17 @@ def csm_play(csm_sim, tmp_path):
         return [e for e in csm_sim.log() if e['method'] in ('POST', 'PUT', 'PATCH', 'DELETE')
                 and not e['path'].startswith('/keycloak')]
 
+    def removes(absent_task, name, path):
+        """state=absent: check mode predicts a change and keeps the object at path, the run deletes it,
+        a re-run changes nothing."""
+        assert play([absent_task], check=True)[name]['changed'] is True
+        assert get(path)[0] == 200
+        assert play([absent_task])[name]['changed'] is True
+        assert get(path)[0] == 404
+        assert play([absent_task])[name]['changed'] is False
+
+    for helper in (playbook, get, writes, removes):
+        setattr(play, helper.__name__, helper)
     play.token = token
-    play.playbook = playbook
-    play.get = get
-    play.writes = writes
     play.sim = csm_sim
     return play

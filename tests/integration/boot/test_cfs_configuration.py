@@ -42,11 +42,7 @@ def test_create_rerun_check_delete(csm_play):
     assert stored['layers'][0]['commit'] == 'a' * 40 and stored['description'] == 'kept'
     assert [e['status'] for e in csm_play.writes()] == [200]
 
-    gone_check = csm_play([task(state='absent')], check=True)
-    assert gone_check['cfg']['changed'] is True and csm_play.get(CFG)[0] == 200
-    gone = csm_play([task(state='absent')])
-    assert gone['cfg']['changed'] is True and csm_play.get(CFG)[0] == 404
-    assert csm_play([task(state='absent')])['cfg']['changed'] is False
+    csm_play.removes(task(state='absent'), 'cfg', CFG)
 
 
 def test_bad_layers_fail_before_any_request(csm_play):
