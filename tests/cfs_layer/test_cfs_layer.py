@@ -230,6 +230,7 @@ def test_compat_check_reads_role_filters_and_the_collections(tmp_path):
     found = compat(str(tmp_path / "roles"))["problems"]
     assert [f.split(": ", 1)[1] for f in found["filters"]] == ["cray.csm.no_such_filter", "other_filter"], found
 
+
 def installed(tmp_path):
     """A collections path holding this checkout as cray.csm (as an AEE with it installed has)."""
     colls = tmp_path / "collections"

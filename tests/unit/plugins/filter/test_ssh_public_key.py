@@ -59,8 +59,8 @@ def test_type_without_a_fixed_length_needs_80_characters():
     (ED25519.split()[1], 'type'),
     ('ssh-ed25519', 'blob'),
     (ED25519[:60], 'blob'),
-    (ED25519.split(' test')[0][:-4], 'blob'),  # base64 and 4-aligned, but shorter than ssh-ed25519 blobs are
-    (ED25519.split(' test')[0][:-1], 'blob'),  # not a multiple of 4
+    (ED25519[:-len(' test@example') - 4], 'blob'),  # base64 and 4-aligned, but shorter than ssh-ed25519 blobs are
+    (ED25519[:-len(' test@example') - 1], 'blob'),  # not a multiple of 4
     ('ssh-ed25519 ' + ED25519.split()[1][:-2] + '!!', 'blob'),  # not base64
     ('ssh-ed25519 ' + ECDSA384.split()[1], 'blob'),  # the blob of another type
     ('ssh-rsa ' + ED25519.split()[1], 'blob'),  # another type, and a type with no fixed length

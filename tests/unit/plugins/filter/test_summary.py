@@ -33,8 +33,8 @@ class LazyHostvars(Mapping):
 
 RBN = LazyHostvars({
     'n1': {'rbn_xname': 'x1', 'rbn_checked': True, 'rbn_podman': '/usr/bin/podman', 'rbn_arch': 'x86_64',
-           'rbn_ims': {'node': {'xname': 'x1'}, 'status': {'sshStatus': SSH_OK, 'nodeArch': 'aarch64',
-                                                            'numCurrentJobs': 2, 'ableToRunJobs': True}},
+           'rbn_ims': {'node': {'xname': 'x1'},
+                       'status': {'sshStatus': SSH_OK, 'nodeArch': 'aarch64', 'numCurrentJobs': 2, 'ableToRunJobs': True}},
            'rbn_free': {'free_gib': 12.345, 'findings': [
                {'result': 'warn', 'check': 'free space /tmp', 'seen': '40 GiB', 'fix': 'mount the cache'},
                {'result': 'ok', 'check': 'free space /var/tmp', 'seen': '90 GiB', 'fix': None}]}},
