@@ -6,6 +6,7 @@ Reads every task file, handler file and playbook given, and prints JSON: the mod
 options, task keywords, Jinja2 filters and tests that this Ansible does not have, and the counts
 of what it checked (so that a test can tell "nothing wrong" from "nothing read").
 """
+import importlib.util
 import json
 import os
 import subprocess
@@ -17,7 +18,7 @@ import yaml
 from ansible.playbook.block import Block
 from ansible.playbook.play import Play
 from ansible.playbook.task import Task
-from ansible.plugins.loader import filter_loader, test_loader
+from ansible.plugins.loader import add_all_plugin_dirs, filter_loader, test_loader
 
 
 def keywords(cls):
@@ -94,9 +95,30 @@ def available(loader, attr):
     return names
 
 
+def collection_filters(root):
+    """cray.csm.NAME for every filter of the checkout's plugins/filter, each file loaded by this core's Python
+    (a role runs them only from the installed collection; they must load on this core)."""
+    names = set()
+    folder = os.path.join(root, "plugins", "filter")
+    for f in sorted(os.listdir(folder)) if os.path.isdir(folder) else ():
+        if f.endswith(".py"):
+            spec = importlib.util.spec_from_file_location("cray_csm_filter_" + f[:-3], os.path.join(folder, f))
+            module = importlib.util.module_from_spec(spec)
+            try:
+                spec.loader.exec_module(module)
+            except ImportError:  # it imports from the collection, or something this core lacks: not counted
+                continue
+            names.update("cray.csm." + n for n in module.FilterModule().filters())
+    return names
+
+
 def main(root, paths):
     env = jinja2.Environment()
-    filters = set(env.filters) | available(filter_loader, "filters")
+    for p in paths:  # a role run by path brings its own filter_plugins/ (the core adds them as it loads the role)
+        for d, subdirs, _files in sorted(os.walk(p)) if os.path.isdir(p) else ():
+            if "filter_plugins" in subdirs:
+                add_all_plugin_dirs(d)
+    filters = set(env.filters) | available(filter_loader, "filters") | collection_filters(root)
     tests = set(env.tests) | available(test_loader, "tests")
     play_keys = keywords(Play) | {"roles", "tasks", "pre_tasks", "post_tasks", "handlers", "vars_files"}
     used_modules = {}
@@ -113,7 +135,7 @@ def main(root, paths):
             for key, text in strings(item):
                 used_f, used_t = jinja_names(env, key, text)
                 count["templates"] += 1 if (used_f or used_t or "{{" in text) else 0
-                # FQCN filters and tests (community.general.x) are not used here: bare names only.
+                # FQCN filters: cray.csm's are checked above; no other collection's are used here.
                 problems["filters"] += ["%s: %s" % (rel, n) for n in sorted(used_f - filters)]
                 problems["tests"] += ["%s: %s" % (rel, n) for n in sorted(used_t - tests)]
             if kind == "play":

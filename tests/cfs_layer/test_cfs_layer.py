@@ -216,6 +216,21 @@ def test_compat_check_finds_what_the_core_lacks(tmp_path):
     assert "no_such_keyword" in found["keywords"][0] and found["modules"] == ["ansible.builtin.no_such_module"], found
 
 
+def test_compat_check_reads_role_filters_and_the_collections(tmp_path):
+    """A role's filter_plugins/ gives bare names (the core loads them with a role run by path); cray.csm.X is
+    known when the checkout's plugins/filter has X and it loads on this core; anything else is missing."""
+    role = tmp_path / "roles" / "r"
+    (role / "filter_plugins").mkdir(parents=True)
+    (role / "tasks").mkdir()
+    (role / "filter_plugins" / "own.py").write_text(
+        "class FilterModule(object):\n    def filters(self):\n        return {'own_filter': str}\n")
+    (role / "tasks" / "main.yml").write_text(
+        "- name: Filters\n  ansible.builtin.debug:\n    msg: >-\n"
+        "      {{ x | own_filter | cray.csm.ssh_public_key_problem([], {}) | cray.csm.no_such_filter | other_filter }}\n")
+    found = compat(str(tmp_path / "roles"))["problems"]
+    assert [f.split(": ", 1)[1] for f in found["filters"]] == ["cray.csm.no_such_filter", "other_filter"], found
+
+
 def installed(tmp_path):
     """A collections path holding this checkout as cray.csm (as an AEE with it installed has)."""
     colls = tmp_path / "collections"
