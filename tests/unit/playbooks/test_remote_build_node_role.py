@@ -78,7 +78,8 @@ def run_playbook(playbook, extra, tmp_path):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.abspath(os.path.join(COLLECTION, '..', '..', '..')),
                ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp'), ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0',
                csm_kubeconfig=str(tmp_path / 'no-kubeconfig'))
-    cmd = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', str(inventory),
+    # the CLI's main() with this Python: under ansible-test no ansible-playbook script is on PATH
+    cmd = [sys.executable, '-c', 'import sys; from ansible.cli.playbook import main; main()', '-i', str(inventory),
            os.path.join(COLLECTION, 'playbooks', playbook), '-e', 'csm_kubeconfig=%s' % (tmp_path / 'none')]
     for key, value in extra.items():
         cmd += ['-e', '%s=%s' % (key, value)]
@@ -111,4 +112,4 @@ def test_good_values_pass_the_validation_and_reach_the_credentials(tmp_path):
     assert rc != 0, out
     assert 'Validation of arguments failed' not in out, out
     assert any('Read the admin client secret' in t for t in tasks_run(out)), out
-    assert 'Could not read the CSM credentials' in out, out
+    assert any(t.endswith('Say what is missing') for t in tasks_run(out)), out
