@@ -143,7 +143,7 @@ def remove_remote_build_node_summary(hosts, hostvars, play_hosts, cache=False, u
 
 
 def _crn_row(row, h, v, build):
-    x = _dig(v, 'rn_xname', default=_dig(v, 'rbn_xname', default=h))
+    x = _dig(v, 'rbn_xname', default=h)
     arches = [_dig(n, 'arch', default='?') for n in _dig(build, '_rn_nodes', 'nodes', default=[]) if n.get('xname') == x]
     arch = arches[0] if arches else '?'
     images = [r.get('image') or {} for r in _dig(build, '_new_images', 'results', default=[])]
@@ -176,7 +176,7 @@ def clean_remote_build_node_summary(hosts, hostvars, play_hosts, check_mode=Fals
     for h in hosts:
         v = hostvars[h]
         removed = (_dig(v, 'rbc_removed', 'removed') or {}) if 'rbc_removed' in v else {}
-        lines.append('%s (%s): %s' % (h, v['rbc_xname'], '%s the footprints of %d dead job(s)' % (verb, len(removed))
+        lines.append('%s (%s): %s' % (h, v['rbn_xname'], '%s the footprints of %d dead job(s)' % (verb, len(removed))
                                       if removed else 'nothing to remove'))
         lines += ['  %s: %s' % (job, ', '.join(what)) for job, what in removed.items()]
         if h not in play_hosts:

@@ -26,8 +26,11 @@ from testbed.nodes import TESTBED
 
 _RUN = 'csm-e2e%d' % (os.getpid() % 100000)
 NODE = _RUN + '-cache'
-IMAGE_NAME = 'buildcache-' + NODE  # the role's default: one image per node
+IMAGE_NAME = 'buildcache-' + XNAMES[0]  # the role's default: one image per node, named after its xname
 IMAGE = 'kube/' + IMAGE_NAME
+# The name the image had before it followed the xname (the inventory name): a node with such an image keeps it.
+LEGACY_NAME = 'buildcache-' + NODE
+LEGACY = 'kube/' + LEGACY_NAME
 CEPH_DIR = os.environ.get('CSM_CEPH_DIR', '/var/tmp/csm-ceph')
 FUSE_DIR = '/run/ceph-buildcache/rbd-fuse'
 BINDS = ['/tmp', '/var/lib/containers', '/var/tmp']
@@ -94,10 +97,11 @@ def node(testbed, ceph):
     finally:
         n.down()  # nodes.sh releases the loop device and rbd-fuse
         # memstore holds the image in RAM; a watcher of a killed client can linger for about 30 s.
-        for _attempt in range(10):
-            if rbd('info', IMAGE).returncode != 0 or rbd('rm', '--no-progress', IMAGE).returncode == 0:
-                break
-            time.sleep(5)
+        for image in (IMAGE, LEGACY):
+            for _attempt in range(10):
+                if rbd('info', image).returncode != 0 or rbd('rm', '--no-progress', image).returncode == 0:
+                    break
+                time.sleep(5)
 
 
 def summary_row(out, name):
@@ -107,14 +111,14 @@ def summary_row(out, name):
     return dict(zip(COLUMNS, lines[0].split()))
 
 
-def assert_cache_mounted(size):
+def assert_cache_mounted(size, name=IMAGE_NAME):
     source, fstype, majmin = findmnt('/mnt/cache', 'SOURCE,FSTYPE,MAJ:MIN')
     assert fstype == 'ext4', (source, fstype)
     # The loop device is over the RBD image as rbd-fuse shows it, and Ceph sees the node's client.
     assert findmnt(FUSE_DIR, 'FSTYPE')[0].startswith('fuse')
-    assert in_node('losetup', '-n', '-O', 'BACK-FILE', source).strip() == FUSE_DIR + '/' + IMAGE_NAME
+    assert in_node('losetup', '-n', '-O', 'BACK-FILE', source).strip() == FUSE_DIR + '/' + name
     assert int(in_node('blockdev', '--getsize64', source)) == size
-    assert 'watcher=' in rbd('status', IMAGE).stdout
+    assert 'watcher=' in rbd('status', 'kube/' + name).stdout
     for target in BINDS:  # each a bind of the same-named directory of the cache filesystem
         assert findmnt(target, 'MAJ:MIN,FSROOT') == [majmin, target], target
 
@@ -186,3 +190,41 @@ def test_cache_mounted_kept_and_mounted_again(csm_sim, node, run_playbook, tmp_p
     assert_cache_mounted(size)
     assert in_node('cat', '/mnt/cache/e2e-marker').strip() == token
     assert summary_row(again.out, NODE)['CACHE'] == 'mounted'
+    assert LEGACY_NAME not in rbd('ls', 'kube').stdout.split(), 'named after the xname only'
+
+
+def test_an_image_under_its_legacy_name_is_kept_in_use(csm_sim, node, run_playbook, tmp_path):
+    """A node set up when the image was named after the inventory name: its image, data and all, stays the
+    cache (found by a check); no new empty image appears beside it, nothing is renamed or deleted."""
+    csm_sim.set_nodes(node.node_map())
+    inv = node.inventory(str(tmp_path / 'inventory.ini'), [NODE])
+    if not findmnt('/mnt/cache', 'SOURCE'):  # this test alone: the image and its data come first
+        first = run_playbook('remote_build_node', csm_sim, inv, extra=CACHE)
+        assert first.rc == 0, first.out
+    token = uuid.uuid4().hex
+    in_node('sh', '-c', 'echo %s > /mnt/cache/e2e-legacy && sync' % token)
+    removed = run_playbook('remove_remote_build_node', csm_sim, inv, extra=CACHE)
+    assert removed.rc == 0, removed.out
+    # What an older release left: the same image under the inventory name, none under the xname.
+    for _attempt in range(10):
+        renamed = rbd('rename', IMAGE, LEGACY)
+        if renamed.returncode == 0:
+            break
+        time.sleep(5)
+    assert renamed.returncode == 0, renamed.stdout
+    size = json.loads(rbd('info', LEGACY, '--format', 'json').stdout)['size']
+
+    again = run_playbook('remote_build_node', csm_sim, inv, extra=CACHE)
+    assert again.rc == 0, again.out
+    assert rbd('info', IMAGE).returncode != 0, 'no new image beside the old one'
+    assert_cache_mounted(size, LEGACY_NAME)
+    assert in_node('cat', '/mnt/cache/e2e-legacy').strip() == token, 'its data is reachable'
+    assert summary_row(again.out, NODE)['CACHE'] == 'mounted'
+    rerun = run_playbook('remote_build_node', csm_sim, inv, extra=CACHE)
+    assert rerun.rc == 0 and rerun.changed == 0, rerun.out
+
+    removed = run_playbook('remove_remote_build_node', csm_sim, inv, extra=CACHE)
+    assert removed.rc == 0, removed.out
+    assert findmnt('/mnt/cache', 'SOURCE') == [] and findmnt(FUSE_DIR, 'FSTYPE') == []
+    assert in_node('losetup', '-n', '-O', 'NAME', '-j', FUSE_DIR + '/' + LEGACY_NAME).strip() == ''
+    assert rbd('info', LEGACY).returncode == 0 and rbd('info', IMAGE).returncode != 0, 'kept, not renamed'

@@ -132,10 +132,10 @@ CONFIGURE = LazyHostvars({
                                          'aarch64': {'booted': ['x2']}}},
                   '_rn_nodes': {'nodes': [{'xname': 'x1', 'arch': 'x86_64'}, {'xname': 'x2', 'arch': 'aarch64'},
                                           {'xname': 'x3', 'arch': 'x86_64'}]}},
-    'n1': {'rn_xname': 'x1', 'rbn_checked': True, 'rbn_locked': {'changed': True},
+    'n1': {'rbn_xname': 'x1', 'rbn_checked': True, 'rbn_locked': {'changed': True},
            'rbn_ims': {'node': {'xname': 'x1'}, 'status': {'ableToRunJobs': True}}},
     'longer-node-2': {'rbn_xname': 'x2', 'rbn_checked': True, 'rbn_locked': {'skipped': True}, 'rbn_error': 'bad'},
-    'n3': {'rn_xname': 'x3', 'rbn_checked': True, 'rbn_locked': {'failed': True},
+    'n3': {'rbn_xname': 'x3', 'rbn_checked': True, 'rbn_locked': {'failed': True},
            'rbn_ims': {'failed': True, 'node': {'xname': 'x3'}}},
     'n4': {'rbn_checked': True},
 })
@@ -164,9 +164,9 @@ def test_configure_without_image_facts():
 @pytest.mark.parametrize('check_mode, verb', [(True, 'would remove'), (False, 'removed')])
 def test_clean(check_mode, verb):
     hv = LazyHostvars({
-        'n1': {'rbc_xname': 'x1', 'rbc_removed': {'removed': {'j1': ['container a', 'dir b'], 'j2': ['c']}}},
-        'n2': {'rbc_xname': 'x2', 'rbc_removed': {'skipped': True}},
-        'n3': {'rbc_xname': 'x3'},
+        'n1': {'rbn_xname': 'x1', 'rbc_removed': {'removed': {'j1': ['container a', 'dir b'], 'j2': ['c']}}},
+        'n2': {'rbn_xname': 'x2', 'rbc_removed': {'skipped': True}},
+        'n3': {'rbn_xname': 'x3'},
     })
     assert clean_remote_build_node_summary(['n1', 'n2', 'n3'], hv, ['n1', 'n3'], check_mode=check_mode) == [
         'n1 (x1): %s the footprints of 2 dead job(s)' % verb,
