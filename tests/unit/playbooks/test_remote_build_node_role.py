@@ -27,7 +27,7 @@ SETUP_ONLY = {'remote_build_node_podman', 'remote_build_node_wait_timeout', 'rem
               'remote_build_node_ssh_port', 'remote_build_node_ims_private_key'}
 REMOVE_ONLY = {'remote_build_node_remove_ims_key', 'remote_build_node_force', 'remote_build_node_drain_timeout',
                'remote_build_node_drain_poll_interval'}
-USER_VAR = re.compile(r'\b((?:remote_build_node|csm)_[a-z_]+)\b')
+USER_VAR = re.compile(r'(?<![.\w])((?:remote_build_node|csm)_[a-z_]+)\b')  # not cray.csm.<filter>
 
 
 def specs():
