@@ -25,14 +25,13 @@ SUMMARIES = [
 ]
 
 
-def tasks(node):
-    if isinstance(node, list):
-        for item in node:
-            yield from tasks(item)
-    elif isinstance(node, dict):
-        yield node
-        for key in ('tasks', 'block', 'rescue', 'always'):
-            yield from tasks(node.get(key) or [])
+def tasks(doc):
+    """Every play, block and task mapping of a playbook or task file, breadth first."""
+    todo = list(doc)
+    while todo:
+        item = todo.pop(0)
+        yield item
+        todo += [t for key in ('tasks', 'block', 'rescue', 'always') for t in item.get(key) or []]
 
 
 def filter_calls(text):
