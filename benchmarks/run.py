@@ -108,8 +108,9 @@ class Bench(object):
 
     def cpu_seconds(self):
         """CPU seconds used so far by: this script's finished children (ansible-playbook, its workers and
-        ssh clients), the simulator (its IMS checks SSH to the nodes) and the node containers (sshd, the
-        modules' Python): the 8 nodes, the simulator and the controller share the machine's CPUs."""
+        ssh clients; not the ControlPersist ssh masters, which outlive the run), the simulator (its IMS
+        checks SSH to the nodes) and the node containers (sshd, the modules' Python): the nodes, the
+        simulator and the controller share the machine's CPUs."""
         ru = resource.getrusage(resource.RUSAGE_CHILDREN)  # the simulator still runs: not in it
         with open('/proc/%d/stat' % self.sim.proc.pid) as f:
             fields = f.read().rsplit(')', 1)[1].split()
