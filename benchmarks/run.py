@@ -22,6 +22,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -50,6 +51,27 @@ FLOW_GROUPS = {
 FLOW_CFS_SECONDS, FLOW_BOS_SECONDS = 30, 15
 
 
+def container_cgroup_file(name):
+    """The file that counts the CPU time of podman container `name` (cgroup v1 or v2), or None."""
+    p = subprocess.run(['podman', 'inspect', '--format', '{{.State.CgroupPath}}', name], stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, universal_newlines=True, check=False)
+    for path in ('/sys/fs/cgroup/cpuacct%s/cpuacct.usage', '/sys/fs/cgroup%s/cpu.stat'):
+        if p.stdout.strip() and os.path.isfile(path % p.stdout.strip()):
+            return path % p.stdout.strip()
+    return None
+
+
+def cgroup_cpu(path):
+    """CPU seconds in a cpuacct.usage (ns) or cpu.stat (usage_usec) file."""
+    with open(path) as f:
+        words = f.read().split()
+    return int(words[words.index('usage_usec') + 1]) * 1e-6 if 'usage_usec' in words else int(words[0]) * 1e-9
+
+
+def cpu_text(cpu):
+    return '%.1f, %.1f, %.1f' % (cpu['controller'], cpu['nodes'], cpu['simulator'])
+
+
 def generated_xnames(count):
     """The simulator seed's bulk HSM nodes (hsm_generate: cabinet 9000), in the same order."""
     out = []
@@ -67,6 +89,7 @@ class Bench(object):
         self.nodes = None if args.skip_nodes else Nodes(scope=SCOPE)
         self.sim = CsmSim()
         self.lines = []
+        self.cgroups = []  # the CPU counters of the current nodes (nodes_up)
 
     def out(self, line=''):
         print(line, flush=True)
@@ -82,6 +105,18 @@ class Bench(object):
         if check and p.returncode != 0:
             raise RuntimeError('%s failed (%s):\n%s' % (' '.join(args[:4]), p.returncode, p.stdout[-3000:]))
         return p
+
+    def cpu_seconds(self):
+        """CPU seconds used so far by: this script's finished children (ansible-playbook, its workers and
+        ssh clients; not the ControlPersist ssh masters, which outlive the run), the simulator (its IMS
+        checks SSH to the nodes) and the node containers (sshd, the modules' Python): the nodes, the
+        simulator and the controller share the machine's CPUs."""
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)  # the simulator still runs: not in it
+        with open('/proc/%d/stat' % self.sim.proc.pid) as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+        sim = (int(fields[11]) + int(fields[12])) / float(os.sysconf('SC_CLK_TCK'))  # utime, stime
+        return dict(controller=ru.ru_utime + ru.ru_stime, simulator=sim,
+                    nodes=sum(cgroup_cpu(p) for p in self.cgroups))
 
     def timed(self, args, check=True):
         t = time.time()
@@ -112,25 +147,33 @@ class Bench(object):
             self.nodes.up('csm-bench-%d' % i, x, image=image)
         self.sim.reset()
         self.sim.set_nodes(self.nodes.node_map())
+        # looked up here, not between the timed marks: podman inspect is a child process too
+        self.cgroups = [p for p in map(container_cgroup_file, self.nodes.hosts) if p]
         return self.nodes.inventory(os.path.join(self.work, 'inventory-%d.ini' % n))
 
     def wall_times(self, image, title):
         self.out('### %s' % title)
         self.out()
-        self.out('| nodes | first run | re-run | re-run / first | changed on re-run | token requests per run |')
-        self.out('|---|---|---|---|---|---|')
+        self.out('| nodes | first run | re-run | re-run / first | changed on re-run | token requests per run '
+                 '| load at first run | CPU-s controller, nodes, simulator: first run; re-run |')
+        self.out('|---|---|---|---|---|---|---|---|')
         first = {}
         for n in self.args.sizes:
             inv = self.nodes_up(n, image)
             self.sim.clear_log()
+            load, cpu0 = os.getloadavg()[0], self.cpu_seconds()
             t1, p1 = self.playbook('cray.csm.remote_build_node', inv)
+            cpu = dict((k, v - cpu0[k]) for k, v in self.cpu_seconds().items())
             tok1 = len([e for e in self.sim.log() if e['path'] == TOKEN_PATH])
             self.sim.clear_log()
+            cpu0 = self.cpu_seconds()
             t2, p2 = self.playbook('cray.csm.remote_build_node', inv)
+            cpu2 = dict((k, v - cpu0[k]) for k, v in self.cpu_seconds().items())
             tok2 = len([e for e in self.sim.log() if e['path'] == TOKEN_PATH])
             changed = sum(int(c) for c in re.findall(r'changed=(\d+)', p2.stdout))
             first[n] = t1
-            self.out('| %d | %.1f s | %.1f s | %.0f %% | %d | %d, %d |' % (n, t1, t2, 100 * t2 / t1, changed, tok1, tok2))
+            self.out('| %d | %.1f s | %.1f s | %.0f %% | %d | %d, %d | %.1f | %s; %s |' % (
+                n, t1, t2, 100 * t2 / t1, changed, tok1, tok2, load, cpu_text(cpu), cpu_text(cpu2)))
         self.nodes.down_all()
         if 1 in first and max(first) > 1:
             n = max(first)
