@@ -92,6 +92,8 @@ def available(loader, attr):
             names.update(getattr(plugin, attr)())
         elif plugin.ansible_name.startswith("ansible.builtin."):  # 2.14 and newer: one object per name
             names.add(plugin.ansible_name.rsplit(".", 1)[1])
+        elif "." not in plugin.ansible_name:  # 2.14 and newer, from a role's filter_plugins/: its bare name
+            names.add(plugin.ansible_name)
     return names
 
 
