@@ -27,6 +27,7 @@ import sys
 import time
 import traceback
 from contextlib import contextmanager
+from urllib.request import Request
 
 from ansible import constants as C
 from ansible.module_utils.common import warnings as module_warnings
@@ -35,7 +36,7 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 from ansible.vars.clean import remove_internal_keys
 
-from ansible_collections.cray.csm.plugins.module_utils.client import ssl_context
+from ansible_collections.cray.csm.plugins.module_utils.client import http_opener, ssl_context
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
 
 try:  # ansible-core 2.19+: module messages go through a serialization profile
@@ -54,6 +55,8 @@ def _warm_up():
     itself, and each task runs in a new fork of it, which then finds these ready (a cache filled in the fork
     would be lost with it)."""
     ssl_context()  # the system CA store, ~18 ms (module_utils/client.py)
+    http_opener()  # ~0.5 ms per task
+    Request('http://localhost/')  # urllib compiles its URL patterns on first use
     if PROFILE:  # each profile is imported (and searched for) on first use
         for direction in Direction:
             get_module_encoder(PROFILE, direction)
@@ -137,6 +140,8 @@ class InProcessAction(ActionBase):
         return data
 
     def _module_import_name(self, module_name):
+        if module_name.startswith('cray.csm.'):  # resolved_action: redirects followed already
+            return MODULE_PREFIX + module_name[len('cray.csm.'):]
         context = self._shared_loader_obj.module_loader.find_plugin_with_context(
             module_name, collection_list=self._task.collections)
         return context.plugin_resolved_name
@@ -171,6 +176,9 @@ def _module_args(args):
 @contextmanager
 def _environment(environment):
     """The task's `environment:` for the run, as the module process would have it."""
+    if not environment:
+        yield
+        return
     saved = dict(os.environ)
     os.environ.update(dict((k, str(v)) for k, v in environment.items()))
     try:

@@ -48,7 +48,8 @@ TRANSPORTS = {'open_url': ansible_open, 'http_open': client_open}
 
 class Helper(ThreadingMixIn, HTTPServer):
     """A forward proxy (absolute-URI requests and CONNECT tunnels) that records what it relays, and two routes:
-    /redirect?to=URL&code=N answers N with Location URL; /gzip answers gzip-encoded JSON."""
+    /redirect?to=URL&code=N answers N with Location URL (and sets cookie c=1); /gzip answers gzip-encoded JSON;
+    /cookie answers the Cookie header it got as JSON."""
     daemon_threads = True
 
     def __init__(self):
@@ -105,7 +106,9 @@ class HelperHandler(BaseHTTPRequestHandler):
         route = urlsplit(self.path)
         if route.path == '/redirect':
             query = parse_qs(route.query)
-            return self._answer(int(query['code'][0]), headers=[('Location', query['to'][0])])
+            return self._answer(int(query['code'][0]), headers=[('Location', query['to'][0]), ('Set-Cookie', 'c=1; Path=/')])
+        if route.path == '/cookie':
+            return self._answer(200, json.dumps(self.headers.get('Cookie')).encode(), [('Content-Type', 'application/json')])
         if route.path == '/gzip':
             return self._answer(200, gzip.compress(b'{"zipped": true}'),
                                 [('Content-Type', 'application/json'), ('Content-Encoding', 'gzip')])
@@ -238,6 +241,21 @@ def test_safe_redirects(csm_sim, helper, no_proxy_env, transport):
                headers={'Content-Type': 'application/json'})
         assert e.value.code == 302
     assert [e['path'] for e in csm_sim.log() if 'keycloak' not in e['path']] == [NODES] * 5
+
+
+@pytest.mark.parametrize('transport', sorted(TRANSPORTS))
+def test_cookies_go_with_the_redirects_of_one_request_only(helper, no_proxy_env, transport):
+    """The client keeps one opener per process: its cookie jar must not carry a cookie to the next request."""
+    go = TRANSPORTS[transport]
+    assert json.loads(go('%s/redirect?code=302&to=%s/cookie' % (helper.url, helper.url)).read()) == 'c=1'
+    assert json.loads(go(helper.url + '/cookie').read()) is None
+
+
+def test_one_opener_per_setting_and_proxy_environment(helper, no_proxy_env):
+    first = client_mod.http_opener()
+    assert client_mod.http_opener() is first and client_mod.http_opener(validate_certs=False) is not first
+    no_proxy_env.setenv('http_proxy', helper.url)  # set after the opener was made: a new one sees it
+    assert client_mod.http_opener() is not first
 
 
 def test_client_decodes_gzip_as_open_url_does(helper, no_proxy_env):
