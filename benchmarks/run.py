@@ -99,9 +99,9 @@ class Bench(object):
         self.sim.stop()
         shutil.rmtree(self.work, ignore_errors=True)
 
-    def sh(self, args, check=True, **kw):
+    def sh(self, args, check=True, env=None, **kw):
         p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
-                           env=self.env, **kw, check=False)
+                           env=env or self.env, **kw, check=False)
         if check and p.returncode != 0:
             raise RuntimeError('%s failed (%s):\n%s' % (' '.join(args[:4]), p.returncode, p.stdout[-3000:]))
         return p
@@ -118,9 +118,9 @@ class Bench(object):
         return dict(controller=ru.ru_utime + ru.ru_stime, simulator=sim,
                     nodes=sum(cgroup_cpu(p) for p in self.cgroups))
 
-    def timed(self, args, check=True):
+    def timed(self, args, check=True, env=None):
         t = time.time()
-        p = self.sh(args, check=check)
+        p = self.sh(args, check=check, env=env)
         return time.time() - t, p
 
     def playbook(self, name, inventory, extra=()):
@@ -225,7 +225,7 @@ class Bench(object):
         self.out()
 
     # 3. per-task cost
-    def playbook_time(self, tasks):
+    def playbook_time(self, tasks, env=None):
         """Best of --repeat wall times of a playbook of these tasks on localhost: the machine is shared, and one
         run in a few takes 50-150 ms longer (a single run decides nothing at this scale)."""
         pb = os.path.join(self.work, 'cost.yml')
@@ -233,7 +233,8 @@ class Bench(object):
             json.dump([{'hosts': 'localhost', 'connection': 'local', 'gather_facts': False,
                         'tasks': tasks or [{'ansible.builtin.meta': 'noop'}]}], f)
         return min(self.timed([os.path.join(BIN, 'ansible-playbook'), '-i', 'localhost,', pb,
-                               '-e', 'ansible_python_interpreter=' + sys.executable])[0] for _unused in range(self.args.repeat))
+                               '-e', 'ansible_python_interpreter=' + sys.executable], env=env)[0]
+                   for _unused in range(self.args.repeat))
 
     def task_cost(self):
         n = max(2, self.args.tasks)
@@ -254,11 +255,21 @@ class Bench(object):
                 'url': self.sim.url + path, 'headers': {'Authorization': 'Bearer ' + token}}}],
             'ansible.builtin.debug (no module process: an action only)': [{'ansible.builtin.debug': {'msg': 'x'}}],
         }
+        # A real gateway answers https: the same task against a TLS simulator, its CA given as the system store
+        # (SSL_CERT_FILE), so each task also makes a TLS handshake; this store holds 1 CA, a system one ~150.
+        tls_sim = CsmSim(tls=True)
+        tls_sim.config(token_ttl=7200)
+        https = 'cray.csm.ims_remote_node_info over https (CA in SSL_CERT_FILE), in process'
+        pbs[https] = [{'cray.csm.ims_remote_node_info': {'api_gateway': tls_sim.url, 'token': tls_sim.token()}}]
+        envs = {https: dict(self.env, SSL_CERT_FILE=tls_sim.ca_path)}
         times = {}
-        for label, task in pbs.items():
-            for count in ((n, 1) if task else (0,)):  # n tasks and 1: the first task also loads what it uses
-                times[label, count] = self.playbook_time([dict(name='t%d' % i, no_log=True, **task[0])
-                                                          for i in range(count)])
+        try:
+            for label, task in pbs.items():
+                for count in ((n, 1) if task else (0,)):  # n tasks and 1: the first task also loads what it uses
+                    times[label, count] = self.playbook_time([dict(name='t%d' % i, no_log=True, **task[0])
+                                                              for i in range(count)], env=envs.get(label))
+        finally:
+            tls_sim.stop()
         base = times.pop(('none', 0))
         self.out('| task | per task (%d tasks minus none, / %d) | per further task (%d tasks minus 1, / %d) | '
                  'first task (1 task minus none) |' % (n, n, n, n - 1))
