@@ -384,7 +384,7 @@ _OPENERS = {}
 
 
 def http_opener(validate_certs=True, ca_path=None):
-    """(opener, its cookie jar) for these settings and the proxies the environment names now."""
+    """(opener, its cookie handler) for these settings and the proxies the environment names now."""
     key = (bool(validate_certs), ca_path, tuple(sorted(getproxies().items())))
     entry = _OPENERS.get(key)
     if entry is None:
