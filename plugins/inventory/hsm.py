@@ -117,13 +117,12 @@ cache_timeout: 600
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.cray.csm.plugins.module_utils.client import CsmClient, CsmError
+from ansible_collections.cray.csm.plugins.module_utils.errors import CsmError
+from ansible_collections.cray.csm.plugins.module_utils.session import CONNECTION_OPTIONS, CsmClient
 from ansible_collections.cray.csm.plugins.module_utils.paths import hsm_component, hsm_group
 from ansible_collections.cray.csm.plugins.module_utils.names import IMAGE_ARCH
 from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xnames
 
-CONNECTION_OPTIONS = ('api_gateway', 'token', 'client_id', 'client_secret', 'validate_certs', 'ca_path',
-                      'timeout', 'retries')
 
 
 def lowered(values):

@@ -12,7 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError
+from ansible_collections.cray.csm.plugins.module_utils.errors import CsmApiError
 from ansible_collections.cray.csm.plugins.module_utils.paths import hsm_locks
 from ansible_collections.cray.csm.plugins.module_utils.xname import COMPONENT_XNAME, canonical_xnames
 

@@ -15,19 +15,28 @@ from contextlib import contextmanager
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
-from ansible_collections.cray.csm.plugins.module_utils.client import (
-    DEFAULT_GATEWAY, CsmApiError, CsmClient, CsmError, CsmResponseError, CsmTimeout)
+from ansible_collections.cray.csm.plugins.module_utils.errors import CsmApiError, CsmError, CsmResponseError, CsmTimeout
+from ansible_collections.cray.csm.plugins.module_utils.session import CONNECTION_DEFAULTS, CsmClient
 
-# Documented once in plugins/doc_fragments/connection.py.
+
+def _option(name, kind, **extra):
+    """A connection option: its type, its CONNECTION_DEFAULTS value if it has one, its CSM_ variable."""
+    spec = dict(type=kind, fallback=(env_fallback, ['CSM_' + name.upper()]), **extra)
+    if name in CONNECTION_DEFAULTS:
+        spec['default'] = CONNECTION_DEFAULTS[name]
+    return spec
+
+
+# Documented once in plugins/doc_fragments/connection.py; the defaults are session.py's CONNECTION_DEFAULTS.
 CONNECTION_SPEC = dict(
-    api_gateway=dict(type='str', default=DEFAULT_GATEWAY, fallback=(env_fallback, ['CSM_API_GATEWAY'])),
-    token=dict(type='str', no_log=True, fallback=(env_fallback, ['CSM_TOKEN'])),
-    client_id=dict(type='str', default='admin-client', fallback=(env_fallback, ['CSM_CLIENT_ID'])),
-    client_secret=dict(type='str', no_log=True, fallback=(env_fallback, ['CSM_CLIENT_SECRET'])),
-    validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['CSM_VALIDATE_CERTS'])),
-    ca_path=dict(type='path', fallback=(env_fallback, ['CSM_CA_PATH'])),
-    timeout=dict(type='int', default=30, fallback=(env_fallback, ['CSM_TIMEOUT'])),
-    retries=dict(type='int', default=5, fallback=(env_fallback, ['CSM_RETRIES'])),
+    api_gateway=_option('api_gateway', 'str'),
+    token=_option('token', 'str', no_log=True),
+    client_id=_option('client_id', 'str'),
+    client_secret=_option('client_secret', 'str', no_log=True),
+    validate_certs=_option('validate_certs', 'bool'),
+    ca_path=_option('ca_path', 'path'),
+    timeout=_option('timeout', 'int'),
+    retries=_option('retries', 'int'),
 )
 
 
@@ -56,7 +65,8 @@ class CsmModule(AnsibleModule):
         spec.update(argument_spec)
         self.written = None  # set by wrote(): this run changed CSM
         super(CsmModule, self).__init__(argument_spec=spec, **kwargs)
-        self.client = CsmClient.from_params(self.params)
+        with self.api_errors():  # an unusable option (a gateway without a scheme) fails here, before any request
+            self.client = CsmClient.from_params(self.params)
 
     def report_progress(self, message):
         """Show a progress line now where the task runs in process; otherwise nothing."""

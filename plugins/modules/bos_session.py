@@ -106,7 +106,7 @@ reused:
   type: bool
 '''
 
-from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError
+from ansible_collections.cray.csm.plugins.module_utils.errors import CsmApiError
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none, wait_spec
 from ansible_collections.cray.csm.plugins.module_utils.names import bos_name_error
 from ansible_collections.cray.csm.plugins.module_utils.paths import bos_session, bos_session_status

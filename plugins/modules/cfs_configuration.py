@@ -112,7 +112,7 @@ configuration:
 
 import re
 
-from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError
+from ansible_collections.cray.csm.plugins.module_utils.errors import CsmApiError
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none
 from ansible_collections.cray.csm.plugins.module_utils.names import cfs_configuration_name_error
 from ansible_collections.cray.csm.plugins.module_utils.paths import cfs_configuration

@@ -140,7 +140,7 @@ reused:
   type: bool
 '''
 
-from ansible_collections.cray.csm.plugins.module_utils.client import CsmError
+from ansible_collections.cray.csm.plugins.module_utils.errors import CsmError
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, drop_none, wait_spec
 from ansible_collections.cray.csm.plugins.module_utils.names import (
     cfs_configuration_name_error, cfs_session_name_error, image_id_error)

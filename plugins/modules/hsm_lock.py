@@ -109,7 +109,7 @@ blocked:
             "ExpirationTime": "2026-12-01T09:46:29Z", "ReservationDisabled": false}]
 '''
 
-from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError
+from ansible_collections.cray.csm.plugins.module_utils.errors import CsmApiError
 from ansible_collections.cray.csm.plugins.module_utils.hsm import blocked, component_ids, lock_status, named, why_blocked
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
 from ansible_collections.cray.csm.plugins.module_utils.paths import hsm_locks

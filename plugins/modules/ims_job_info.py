@@ -153,7 +153,7 @@ message:
 
 import time
 
-from ansible_collections.cray.csm.plugins.module_utils.client import CsmTimeout
+from ansible_collections.cray.csm.plugins.module_utils.errors import CsmTimeout
 from ansible_collections.cray.csm.plugins.module_utils.paths import ims_job
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, wait_for, wait_spec
 from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xname, node_xname_error

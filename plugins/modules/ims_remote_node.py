@@ -147,7 +147,7 @@ import traceback
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.cray.csm.plugins.module_utils import preflight as pf
-from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError
+from ansible_collections.cray.csm.plugins.module_utils.errors import CsmApiError
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, wait_spec
 from ansible_collections.cray.csm.plugins.module_utils.paths import ims_remote_node, ims_remote_node_status
 from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xname, node_xname_error

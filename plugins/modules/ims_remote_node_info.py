@@ -74,7 +74,7 @@ status_available:
   type: bool
 '''
 
-from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError
+from ansible_collections.cray.csm.plugins.module_utils.errors import CsmApiError
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
 from ansible_collections.cray.csm.plugins.module_utils.paths import ims_remote_node, ims_remote_node_status
 from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xname, node_xname_error

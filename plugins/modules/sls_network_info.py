@@ -56,7 +56,7 @@ reservations:
                      Subnet: nmn_metallb_address_pool}}
 '''
 
-from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError
+from ansible_collections.cray.csm.plugins.module_utils.errors import CsmApiError
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
 from ansible_collections.cray.csm.plugins.module_utils.paths import sls_network
 

@@ -3,17 +3,45 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run a cray.csm API module inside the Ansible worker instead of a new Python process.
 
-A module task costs ~300 ms here, nearly all of it starting Python and importing ansible in a new
-process; the API request takes a few milliseconds. Every API module runs on the controller
-(delegated to localhost), so its code can run in the worker that Ansible already forked for the task.
-The module file stays an ordinary module: this action feeds it the same arguments
-(``_update_module_args``), captures what ``exit_json``/``fail_json`` print, and parses that with the
-same ``_parse_returned_data`` a module run uses, so the task result is the same on either path.
+Nearly all the time of a module task goes to starting Python and importing ansible in a new process, not
+to the API request (benchmarks/RESULTS.md). Every API module runs on the controller (delegated to
+localhost), so its code can run in the worker that Ansible already forked for the task. The module file
+stays an ordinary module: this action feeds it the same arguments (``_update_module_args``), captures what
+``exit_json``/``fail_json`` print, and parses that with the same ``_parse_returned_data`` a module run
+uses, so the task result is the same on either path.
+
+It is the one action of the ``csm`` action group: meta/runtime.yml gives every module of the group
+``action_plugin: cray.csm.token``, plugins/action/token.py, which holds nothing but this class. (That file has
+a module's name because ansible-test's action-plugin-docs sanity test wants a module of the action's name.)
+ansible-playbook imports this file when the strategy looks up the action of a ``cray.csm.token`` task, as every
+playbook of the collection runs first unless given a token; it then imports the group's modules and warms up
+(``_warm_up``), once, before the forks. Otherwise each worker does so for its own task.
 
 Where that would not be the same run, the action runs the module as usual and says why at ``-v``:
 async tasks, become, a non-local connection, or a Python interpreter for the host other than the
 controller's. ``cray_csm_in_process: false`` (a variable) or ``CRAY_CSM_IN_PROCESS=false`` (the
 controller's environment) turns it off.
+
+Private ansible-core names it uses; tests/unit/plugins/action/test_in_process_wiring.py fails on a core
+where one of them is gone, and when this code uses one that is not listed here:
+    ansible.module_utils.basic._ANSIBLE_ARGS
+    ansible.module_utils.basic._ANSIBLE_PROFILE (2.19+)
+    ansible.module_utils.common.warnings._global_warnings
+    ansible.module_utils.common.warnings._global_deprecations
+    ansible.module_utils.common.json.Direction (2.19+)
+    ansible.module_utils.common.json.get_module_decoder (2.19+)
+    ansible.module_utils.common.json.get_module_encoder (2.19+)
+    ansible.vars.clean.remove_internal_keys
+    ansible.plugins.action.ActionBase._VALID_ARGS
+    ansible.plugins.action.ActionBase._execute_module
+    ansible.plugins.action.ActionBase._update_module_args
+    ansible.plugins.action.ActionBase._compute_environment_string
+    ansible.plugins.action.ActionBase._parse_returned_data
+    ansible.plugins.action.ActionBase._task (attribute)
+    ansible.plugins.action.ActionBase._play_context (attribute)
+    ansible.plugins.action.ActionBase._connection (attribute)
+    ansible.plugins.action.ActionBase._templar (attribute)
+    ansible.plugins.action.ActionBase._shared_loader_obj (attribute)
 """
 from __future__ import absolute_import, division, print_function
 
@@ -22,6 +50,7 @@ __metaclass__ = type
 import importlib
 import io
 import json
+import multiprocessing
 import os
 import sys
 import time
@@ -29,6 +58,7 @@ import traceback
 from contextlib import contextmanager
 from urllib.request import Request
 
+import yaml
 from ansible import constants as C
 from ansible.module_utils.common import warnings as module_warnings
 from ansible.module_utils.parsing.convert_bool import boolean
@@ -36,8 +66,8 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 from ansible.vars.clean import remove_internal_keys
 
-from ansible_collections.cray.csm.plugins.module_utils.client import http_opener, ssl_context
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
+from ansible_collections.cray.csm.plugins.module_utils.transport import http_opener, ssl_context
 
 try:  # ansible-core 2.19+: module messages go through a serialization profile
     from ansible.module_utils.common.json import Direction, get_module_decoder, get_module_encoder
@@ -47,38 +77,50 @@ except ImportError:  # ansible-core 2.16-2.18
 
 display = Display()
 CONTROLLER_PYTHON = os.path.realpath(sys.executable)
-ACTION_PREFIX, MODULE_PREFIX = 'ansible_collections.cray.csm.plugins.action.', 'ansible_collections.cray.csm.plugins.modules.'
+MODULE_PREFIX = 'ansible_collections.cray.csm.plugins.modules.'
+RUNTIME = os.path.join(os.path.dirname(__file__), '..', '..', 'meta', 'runtime.yml')
+GROUP = 'csm'
+# Modules whose whole result is a secret (a token). A module cannot mask a value it returns without losing it, so
+# the action marks the result _ansible_no_log: callbacks censor it, while `register` keeps the real value.
+SECRET_RESULTS = ('cray.csm.token',)
 
 
 def _warm_up():
     """Make once what every task needs and is slow to make: the strategy imports this file in ansible-playbook
     itself, and each task runs in a new fork of it, which then finds these ready (a cache filled in the fork
     would be lost with it)."""
-    ssl_context()  # the system CA store, ~18 ms (module_utils/client.py)
-    http_opener()  # ~0.5 ms per task
+    ssl_context()  # the system CA store (module_utils/transport.py)
+    http_opener()
     Request('http://localhost/')  # urllib compiles its URL patterns on first use
+    if multiprocessing.parent_process() is None:  # ansible-playbook itself, not a worker: import for the forks
+        _import_group_modules()
     if PROFILE:  # each profile is imported (and searched for) on first use
         for direction in Direction:
             get_module_encoder(PROFILE, direction)
             get_module_decoder(PROFILE, direction)
 
 
+def _import_group_modules():
+    """Import the modules of the action group now (a task imports its own again if this failed)."""
+    try:
+        with open(RUNTIME) as f:
+            modules = yaml.safe_load(f)['action_groups'][GROUP]
+    except (OSError, KeyError, TypeError, yaml.YAMLError):
+        return
+    for name in modules:
+        try:
+            importlib.import_module(MODULE_PREFIX + name)
+        except Exception:  # pylint: disable=broad-except
+            pass  # the task imports it again and reports the error
+
+
 _warm_up()
 
 
 class InProcessAction(ActionBase):
-    """The action of every cray.csm API module: the module's main() in this process."""
+    """The action of every cray.csm API module (the csm action group): the module's main() in this process."""
 
     _VALID_ARGS = None  # the module validates its own arguments, with its own messages
-
-    def __init_subclass__(cls, **kwargs):
-        """Import the action's module with the action (in ansible-playbook, before the forks; see _warm_up)."""
-        super(InProcessAction, cls).__init_subclass__(**kwargs)
-        if cls.__module__.startswith(ACTION_PREFIX):
-            try:
-                importlib.import_module(MODULE_PREFIX + cls.__module__[len(ACTION_PREFIX):])
-            except Exception:  # pylint: disable=broad-except
-                pass  # the task imports it again and reports the error
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
@@ -92,6 +134,8 @@ class InProcessAction(ActionBase):
                                                task_vars=task_vars))
         else:
             result.update(self._run_in_process(module_name, task_vars))
+        if module_name in SECRET_RESULTS:
+            result['_ansible_no_log'] = True
         return result
 
     def _not_in_process(self, task_vars):

@@ -11,8 +11,8 @@ import pytest
 # make `ansible_collections.cray.csm` importable when run with plain pytest
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', '..')))
 
-from ansible_collections.cray.csm.plugins.module_utils.client import (  # noqa: E402
-    CsmApiError, CsmAuthError, CsmClient, CsmConnectionError)
+from ansible_collections.cray.csm.plugins.module_utils.errors import CsmApiError, CsmAuthError, CsmConnectionError  # noqa: E402
+from ansible_collections.cray.csm.plugins.module_utils.session import CsmClient  # noqa: E402
 from ansible_collections.cray.csm.plugins.module_utils.paths import hsm_locks, ims_remote_node  # noqa: E402
 
 X = 'x3000c0s19b4n0'

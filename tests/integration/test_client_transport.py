@@ -26,8 +26,9 @@ from ansible.module_utils.urls import open_url
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', '..')))
 
-from ansible_collections.cray.csm.plugins.module_utils import client as client_mod  # noqa: E402
-from ansible_collections.cray.csm.plugins.module_utils.client import CsmClient, CsmConnectionError  # noqa: E402
+from ansible_collections.cray.csm.plugins.module_utils import transport as client_mod  # noqa: E402
+from ansible_collections.cray.csm.plugins.module_utils.errors import CsmConnectionError  # noqa: E402
+from ansible_collections.cray.csm.plugins.module_utils.session import CsmClient  # noqa: E402
 from ansible_collections.cray.csm.plugins.module_utils.paths import ims_remote_node  # noqa: E402
 
 NODES = ims_remote_node()

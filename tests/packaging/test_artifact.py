@@ -43,7 +43,7 @@ CACHES = [
     'docs/build/html/_static/page.md',
     'tests/output/junit/python3.11-modules.xml',
     'plugins/modules/__pycache__/token.cpython-311.pyc',
-    'plugins/module_utils/client.pyc',
+    'plugins/module_utils/session.pyc',
     'roles/podman_install/tasks/.main.yml.swp',
     'roles/podman_install/tasks/main.yml~',
     '.pytest_cache/README.md',

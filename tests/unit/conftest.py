@@ -14,7 +14,7 @@ _ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from ansible_collections.cray.csm.plugins.module_utils import client as client_mod  # noqa: E402
+from ansible_collections.cray.csm.plugins.module_utils import session as client_mod  # noqa: E402
 from ansible_collections.cray.csm.tests.unit.utils import FakeClient  # noqa: E402
 
 

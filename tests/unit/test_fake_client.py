@@ -6,7 +6,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.cray.csm.plugins.module_utils import client as client_mod
+from ansible_collections.cray.csm.plugins.module_utils import errors as client_mod
 from ansible_collections.cray.csm.tests.unit import spec
 from ansible_collections.cray.csm.tests.unit.utils import FakeClient, api_error
 

@@ -24,7 +24,7 @@ try:
 except ImportError:  # ansible-core < 2.19
     patch_module_args = None
 
-from ansible_collections.cray.csm.plugins.module_utils import client as client_mod
+from ansible_collections.cray.csm.plugins.module_utils import session as client_mod
 from ansible_collections.cray.csm.tests.unit import spec
 
 

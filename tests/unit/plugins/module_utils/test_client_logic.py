@@ -11,10 +11,12 @@ from urllib.error import HTTPError, URLError
 
 import pytest
 
-from ansible_collections.cray.csm.plugins.module_utils import client as client_mod
 from ansible_collections.cray.csm.plugins.module_utils import paths
-from ansible_collections.cray.csm.plugins.module_utils.client import (
-    CsmApiError, CsmAuthError, CsmClient, CsmConnectionError, CsmResponseError, _retry_after)
+from ansible_collections.cray.csm.plugins.module_utils import session as client_mod
+from ansible_collections.cray.csm.plugins.module_utils import transport
+from ansible_collections.cray.csm.plugins.module_utils.errors import (
+    CsmApiError, CsmAuthError, CsmConnectionError, CsmResponseError)
+from ansible_collections.cray.csm.plugins.module_utils.session import CsmClient, _retry_after
 
 
 class Answer(object):
@@ -40,7 +42,7 @@ class Server(object):
     def __init__(self, monkeypatch, outcomes):
         self.outcomes = list(outcomes)
         self.calls = []
-        monkeypatch.setattr(client_mod, 'http_open', self)
+        monkeypatch.setattr(transport, 'http_open', self)
 
     def __call__(self, url, data=None, headers=None, method=None, **kw):
         self.calls.append((method, url, dict(headers or {}), data))
@@ -211,12 +213,12 @@ def test_promised_answers_pass(monkeypatch):
 
 
 def test_one_ssl_context_per_setting(monkeypatch, tmp_path):
-    monkeypatch.setattr(client_mod, '_CONTEXTS', {})
-    default = client_mod.ssl_context()
-    assert client_mod.ssl_context(True, None) is default and default.verify_mode == ssl.CERT_REQUIRED
-    unverified = client_mod.ssl_context(False, '/any/ca.crt')
-    assert unverified is client_mod.ssl_context(False, None) is not default
+    monkeypatch.setattr(transport, '_CONTEXTS', {})
+    default = transport.ssl_context()
+    assert transport.ssl_context(True, None) is default and default.verify_mode == ssl.CERT_REQUIRED
+    unverified = transport.ssl_context(False, '/any/ca.crt')
+    assert unverified is transport.ssl_context(False, None) is not default
     assert unverified.verify_mode == ssl.CERT_NONE and unverified.check_hostname is False
     monkeypatch.setenv('SSL_CERT_FILE', str(tmp_path / 'other-bundle.pem'))  # what OpenSSL loads as the system store
-    assert client_mod.ssl_context() is not default
-    assert len(client_mod._CONTEXTS) == 3
+    assert transport.ssl_context() is not default
+    assert len(transport._CONTEXTS) == 3

@@ -6,7 +6,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError, CsmTimeout
+from ansible_collections.cray.csm.plugins.module_utils.errors import CsmApiError, CsmTimeout
 from ansible_collections.cray.csm.plugins.module_utils.module import (
     CsmModule, drop_none, is_subset, wait_for, without)
 from ansible_collections.cray.csm.tests.unit.utils import api_error, module_args

@@ -9,7 +9,7 @@ import importlib
 import pytest
 
 from ansible_collections.cray.csm.plugins.module_utils import preflight as pf
-from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError
+from ansible_collections.cray.csm.plugins.module_utils.errors import CsmApiError
 from ansible_collections.cray.csm.plugins.module_utils.hsm import component_ids, lock_status, unique, why_blocked
 from ansible_collections.cray.csm.plugins.module_utils.xname import node_xname_error
 

@@ -6,7 +6,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.cray.csm.plugins.module_utils import client as client_mod
+from ansible_collections.cray.csm.plugins.module_utils import session as client_mod
 from ansible_collections.cray.csm.plugins.modules import token
 from ansible_collections.cray.csm.tests.unit.utils import FakeClient, run_module
 
