@@ -86,19 +86,11 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.cray.csm.plugins.module_utils import ims_node
+from ansible_collections.cray.csm.plugins.module_utils.ims_node import ARCHES, PODMAN_OK, SSH_OK
 from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xname
 
-SSH_OK = 'SSH connection established.'
-PODMAN_OK = 'Podman present at /usr/bin/podman'
-ARCHES = ('x86_64', 'aarch64')
-
 FIX_REGISTER = 'run playbook cray.csm.remote_build_node for this node (it registers it with IMS)'
-FIX_KEY = ('run playbook cray.csm.remote_build_node (role cray.csm.ims_ssh_key puts the public_key of ConfigMap '
-           "services/cray-ims-remote-keys in root's ~/.ssh/authorized_keys); IMS also needs the xname to resolve")
-FIX_PODMAN = ('run playbook cray.csm.remote_build_node with remote_build_node_podman=auto (role cray.csm.podman_install) '
-              'so that "which podman" prints /usr/bin/podman')
-FIX_ARCH = ('IMS reads "uname -i", which must print x86_64 or aarch64 (SLES does; Debian prints unknown): '
-            'boot the node with a SLES-based remote build node image (playbook cray.csm.build_remote_node_image)')
 FIX_CACHE = ('the RBD must be mapped and mounted again after every reboot: run playbook cray.csm.remote_build_node '
              'with remote_build_node_cache=true (role cray.csm.ceph_buildcache maps and mounts it again; its data is kept)')
 FIX_SPACE = ('mount the Ceph build cache over /tmp, /var/lib/containers and /var/tmp (playbook cray.csm.remote_build_node '
@@ -123,15 +115,15 @@ def _ims_checks(status):
     """IMS's own node check, in its order: ssh, arch, podman, then the job count (getStatus)."""
     out = []
     ssh = status.get('sshStatus') or 'Unknown'
-    out.append(_finding('IMS: SSH with the IMS key', 'ok' if ssh == SSH_OK else 'fail', ssh, FIX_KEY))
+    out.append(_finding('IMS: SSH with the IMS key', 'ok' if ssh == SSH_OK else 'fail', ssh, ims_node.FIX['ssh']))
     if ssh != SSH_OK:
         return out
     arch = status.get('nodeArch') or 'Unknown'
-    out.append(_finding('IMS: architecture', 'ok' if arch in ARCHES else 'fail', arch, FIX_ARCH))
+    out.append(_finding('IMS: architecture', 'ok' if arch in ARCHES else 'fail', arch, ims_node.FIX['arch']))
     if arch not in ARCHES:
         return out
     podman = status.get('podmanStatus') or 'Unknown'
-    out.append(_finding('IMS: podman', 'ok' if podman == PODMAN_OK else 'fail', podman, FIX_PODMAN))
+    out.append(_finding('IMS: podman', 'ok' if podman == PODMAN_OK else 'fail', podman, ims_node.FIX['podman']))
     jobs = status.get('numCurrentJobs', -1)
     out.append(_finding('IMS: current jobs', 'info', 'unknown' if jobs in (None, -1) else
                         '%s (the /tmp/ims_* entries IMS counts)' % jobs))
@@ -216,14 +208,13 @@ def _node_side(entry, node, cache_expected, min_free, warn_free):
     if node.get('ims_key_authorized') is not None:
         findings.append(_finding('IMS key authorized for root', 'ok' if node['ims_key_authorized'] else 'fail',
                                  'in /root/.ssh/authorized_keys' if node['ims_key_authorized'] else
-                                 'not in /root/.ssh/authorized_keys', FIX_KEY))
+                                 'not in /root/.ssh/authorized_keys', ims_node.FIX['ssh']))
     if 'podman' in node:
-        ok = '/usr/bin/podman' in (node.get('podman') or '')
-        findings.append(_finding('podman at /usr/bin/podman', 'ok' if ok else 'fail',
-                                 '"which podman" printed %r' % (node.get('podman') or ''), FIX_PODMAN))
+        findings.append(_finding('podman at /usr/bin/podman', 'ok' if ims_node.podman_ok(node.get('podman')) else 'fail',
+                                 '"which podman" printed %r' % (node.get('podman') or ''), ims_node.FIX['podman']))
     if 'arch' in node:
         findings.append(_finding('architecture (uname -i)', 'ok' if node['arch'] in ARCHES else 'fail',
-                                 node['arch'] or '(nothing)', FIX_ARCH))
+                                 node['arch'] or '(nothing)', ims_node.FIX['arch']))
     findings += _space_checks(node, min_free, warn_free)
     if 'cache' in node:
         findings += _cache_checks(node, bool(entry.get('cache_expected', cache_expected)))

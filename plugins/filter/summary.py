@@ -11,7 +11,8 @@ __metaclass__ = type
 
 from collections.abc import Mapping
 
-SSH_OK = 'SSH connection established.'
+from ansible_collections.cray.csm.plugins.module_utils.ims_node import SSH_OK
+
 _MISSING = object()
 
 

@@ -18,11 +18,8 @@ import io
 import os
 import socket
 
-KEY_FIX = ('authorize the IMS public key (ConfigMap services/cray-ims-remote-keys, key public_key) in '
-           "root's ~/.ssh/authorized_keys on the node, and make sure its name resolves and port 22 is open")
-ARCH_FIX = ('IMS reads the architecture from "uname -i", which must print x86_64 or aarch64 (SLES does; '
-            'Debian and some others print "unknown"): use a SLES-based remote build node image')
-PODMAN_FIX = 'install podman so that "which podman" prints /usr/bin/podman (the which command is needed too)'
+from ansible_collections.cray.csm.plugins.module_utils import ims_node
+
 LOST_FIX = 'check that the node is up and not overloaded, then run again (the SSH login worked, a command did not answer)'
 
 JOB_COUNT_CMD = 'ls -d1 /tmp/* | grep /tmp/ims_ | wc -l'
@@ -68,7 +65,7 @@ class _AcceptUnknownHost(object):
 def check_node(host, port, private_key, timeout=10):
     """Run the IMS checks on host:port. Returns a dict with the IMS status fields plus
     `failed_check` (ssh, arch, podman or None) and `fix` (what to do, or None)."""
-    st = dict(sshStatus='Unknown', podmanStatus='Unknown', nodeArch='Unknown', numCurrentJobs=-1,
+    st = dict(sshStatus=ims_node.UNKNOWN, podmanStatus=ims_node.UNKNOWN, nodeArch=ims_node.UNKNOWN, numCurrentJobs=-1,
               ableToRunJobs=False, failed_check=None, fix=None)
     paramiko = load_paramiko()
     pkey = load_private_key(private_key)
@@ -81,13 +78,13 @@ def check_node(host, port, private_key, timeout=10):
                            allow_agent=False)
         except (paramiko.SSHException, socket.error, EOFError) as e:
             st.update(sshStatus='Unable to connect to node. Error: %s' % (e or type(e).__name__),
-                      failed_check='ssh', fix=KEY_FIX)
+                      failed_check='ssh', fix=ims_node.FIX['ssh'])
             return st
-        st['sshStatus'] = 'SSH connection established.'
+        st['sshStatus'] = ims_node.SSH_OK
         return _check_tools(client, st, timeout)
     except (paramiko.SSHException, socket.error, EOFError) as e:
         # the connection dropped or timed out while a command ran
-        check = 'arch' if st['nodeArch'] == 'Unknown' else 'podman'
+        check = 'arch' if st['nodeArch'] == ims_node.UNKNOWN else 'podman'
         st.update(failed_check=check, fix=LOST_FIX,
                   sshStatus='Connection lost while checking the node: %s' % (e or type(e).__name__))
         return st
@@ -103,21 +100,18 @@ def _check_tools(client, st, timeout):
         return out.channel.recv_exit_status(), text
 
     rc, out = run('uname -i')
-    if 'aarch64' in out:
-        st['nodeArch'] = 'aarch64'
-    elif 'x86' in out:
-        st['nodeArch'] = 'x86_64'
-    else:
+    st['nodeArch'] = ims_node.arch(out)
+    if st['nodeArch'] is None:
         st.update(nodeArch='Undefined architecture type for node, result: %s' % out,
-                  failed_check='arch', fix=ARCH_FIX)
+                  failed_check='arch', fix=ims_node.FIX['arch'])
         return st
     rc, out = run('which podman')
-    if rc != 0 or '/usr/bin/podman' not in out:
-        st.update(podmanStatus='Podman not installed on node.' if rc == 0 else
+    if rc != 0 or not ims_node.podman_ok(out):
+        st.update(podmanStatus=ims_node.PODMAN_MISSING if rc == 0 else
                   'Unable determine if tools are installed on node. "which podman" exited %d' % rc,
-                  failed_check='podman', fix=PODMAN_FIX)
+                  failed_check='podman', fix=ims_node.FIX['podman'])
         return st
-    st.update(podmanStatus='Podman present at /usr/bin/podman', ableToRunJobs=True)
+    st.update(podmanStatus=ims_node.PODMAN_OK, ableToRunJobs=True)
     rc, out = run(JOB_COUNT_CMD)
     try:
         st['numCurrentJobs'] = int(out.strip())
@@ -130,7 +124,7 @@ def failure_message(host, port, st):
     """One sentence naming the failed check, what was seen and the fix."""
     check = st['failed_check']
     seen = {'ssh': st['sshStatus'], 'arch': st['nodeArch'], 'podman': st['podmanStatus']}[check]
-    if check != 'ssh' and st['sshStatus'] != 'SSH connection established.':
+    if check != 'ssh' and st['sshStatus'] != ims_node.SSH_OK:
         seen = st['sshStatus']  # the connection was lost during this check: that is what was seen
     return 'Preflight of %s (SSH %s:%s) failed the %s check: %s. Fix: %s.' % (
         st.get('xname') or host, host, port, check, seen.strip().rstrip('.'), st['fix'])

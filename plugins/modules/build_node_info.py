@@ -167,16 +167,7 @@ import pwd
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.cray.csm.plugins.module_utils import build_node
-
-
-def ims_arch(uname_i):
-    """IMS's reading of `uname -i` (Cray-HPE/ims src/server/models/remote_build_nodes.py getStatus)."""
-    if 'aarch64' in uname_i:
-        return 'aarch64'
-    if 'x86' in uname_i:
-        return 'x86_64'
-    return uname_i.strip()
+from ansible_collections.cray.csm.plugins.module_utils import build_node, ims_node
 
 
 def key_authorized(public_key, path):
@@ -219,7 +210,8 @@ def main():
         if not os.path.isabs(path):
             module.fail_json(msg='paths and cache_mount_point must be absolute paths, got %r.' % path)
     rc, out = run(module, 'uname', '-i')
-    arch = ims_arch(out if rc == 0 else '')
+    out = out if rc == 0 else ''
+    arch = ims_node.arch(out) or out.strip()  # what IMS reads, else what uname -i printed
     rc, out = run(module, 'which', 'podman')
     podman_path = out.strip() if rc == 0 else ''
     authorized = None

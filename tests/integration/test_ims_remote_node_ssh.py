@@ -30,8 +30,8 @@ def test_debian_node_fails_uname_and_is_not_registered(run_tasks, csm_sim, testb
         assert r.result['msg'] == (
             'Preflight of %s (SSH 127.0.0.1:%d) failed the arch check: Undefined architecture type for node, '
             'result: unknown. Fix: IMS reads the architecture from "uname -i", which must print x86_64 or '
-            'aarch64 (SLES does; Debian and some others print "unknown"): use a SLES-based remote build node '
-            'image.' % (X, debian.port))
+            'aarch64 (SLES does; Debian and some others print "unknown"): boot the node with a SLES-based remote '
+            'build node image (playbook cray.csm.build_remote_node_image).' % (X, debian.port))
         assert r.result['preflight']['sshStatus'] == 'SSH connection established.'
         assert r.result['preflight']['failed_check'] == 'arch'
         # IMS was only asked whether the node is registered; nothing was registered

@@ -8,6 +8,7 @@ import importlib
 
 import pytest
 
+from ansible_collections.cray.csm.plugins.module_utils import ims_node
 from ansible_collections.cray.csm.plugins.module_utils import preflight as pf
 from ansible_collections.cray.csm.plugins.module_utils.errors import CsmApiError
 from ansible_collections.cray.csm.plugins.module_utils.hsm import component_ids, lock_status, unique, why_blocked
@@ -44,7 +45,7 @@ def test_load_private_key_errors(tmp_path):
 @pytest.mark.parametrize('status,seen', [
     # the failed check names what it saw
     (dict(sshStatus='SSH connection established.', podmanStatus='Podman not installed on node.',
-          failed_check='podman', fix=pf.PODMAN_FIX), 'Podman not installed on node'),
+          failed_check='podman', fix=ims_node.FIX['podman']), 'Podman not installed on node'),
     # a connection lost during a check names the loss, not the check's "Unknown"
     (dict(sshStatus='Connection lost while checking the node: timed out', podmanStatus='Unknown',
           failed_check='arch', fix=pf.LOST_FIX), 'Connection lost while checking the node: timed out'),

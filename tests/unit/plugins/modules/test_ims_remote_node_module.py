@@ -5,6 +5,7 @@ __metaclass__ = type
 
 import pytest
 
+from ansible_collections.cray.csm.plugins.module_utils import ims_node
 from ansible_collections.cray.csm.plugins.module_utils import preflight as pf
 from ansible_collections.cray.csm.plugins.modules import ims_remote_node
 from ansible_collections.cray.csm.tests.unit.utils import api_error, run_module
@@ -141,7 +142,7 @@ def test_failed_preflight_registers_nothing(monkeypatch, fake_client):
         seen.update(host=host, port=port, key=key)
         return dict(sshStatus='SSH connection established.', podmanStatus='Unknown', numCurrentJobs=-1,
                     nodeArch='Undefined architecture type for node, result: unknown\n', ableToRunJobs=False,
-                    failed_check='arch', fix=pf.ARCH_FIX)
+                    failed_check='arch', fix=ims_node.FIX['arch'])
     monkeypatch.setattr(pf, 'load_paramiko', lambda: None)
     monkeypatch.setattr(pf, 'check_node', check)
     result = run(monkeypatch, preflight=True, ssh_private_key='/k', ssh_port=2222)
