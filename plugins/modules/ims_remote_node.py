@@ -56,6 +56,8 @@ options:
   ssh_host:
     description:
       - Host to SSH to for O(preflight). Defaults to O(xname), which is what IMS connects to.
+      - A node xname in another spelling (C(X3000C0S19B04N0), as an inventory may hold it) is used in its
+        canonical form (C(x3000c0s19b4n0)), the only one CSM's DNS knows.
     type: str
   ssh_port:
     description:
@@ -150,14 +152,21 @@ from ansible_collections.cray.csm.plugins.module_utils import preflight as pf
 from ansible_collections.cray.csm.plugins.module_utils.errors import CsmApiError
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule, wait_spec
 from ansible_collections.cray.csm.plugins.module_utils.paths import ims_remote_node, ims_remote_node_status
-from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xname, node_xname_error
+from ansible_collections.cray.csm.plugins.module_utils.xname import NODE_XNAME, canonical_xname, node_xname_error
 
 STATUS_FIELDS = ('xname', 'sshStatus', 'nodeArch', 'podmanStatus', 'numCurrentJobs', 'ableToRunJobs')
 
 
+def ssh_target(ssh_host, xname):
+    """Where the preflight SSHes: ssh_host, else the xname as IMS does; a node xname in its canonical form."""
+    host = ssh_host or xname
+    canonical = canonical_xname(host)
+    return canonical if NODE_XNAME.match(canonical) else host
+
+
 def run_preflight(module, xname):
     p = module.params
-    host = p['ssh_host'] or xname
+    host = ssh_target(p['ssh_host'], xname)
     try:
         result = pf.check_node(host, p['ssh_port'], p['ssh_private_key'], timeout=min(p['wait_timeout'], 30))
     except pf.PreflightError as e:

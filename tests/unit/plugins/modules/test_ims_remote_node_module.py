@@ -152,6 +152,28 @@ def test_failed_preflight_registers_nothing(monkeypatch, fake_client):
     assert fake_client.methods() == [('GET', ONE)]  # nothing registered
 
 
+@pytest.mark.parametrize('ssh_host,expected', [
+    ('X3000C0S19B04N0', X),        # an inventory's xname, zero-padded and in capitals: DNS knows only the canonical
+    (' x3000c0s19b04n0 ', X),
+    ('127.0.0.1', '127.0.0.1'),    # not an xname: as given
+    ('nid000001-nmn', 'nid000001-nmn'),
+])
+def test_preflight_ssh_host_that_is_an_xname_is_canonical(monkeypatch, fake_client, ssh_host, expected):
+    """Bug: the role passes the inventory's raw xname when the host has no ansible_host; it was SSHed as given."""
+    missing(fake_client)
+    seen = {}
+
+    def check(host, port, key, timeout):
+        seen['host'] = host
+        return dict(sshStatus=ims_node.SSH_OK, podmanStatus=ims_node.UNKNOWN, numCurrentJobs=-1, nodeArch=ims_node.UNKNOWN,
+                    ableToRunJobs=False, failed_check='ssh', fix=ims_node.FIX['ssh'])
+    monkeypatch.setattr(pf, 'load_paramiko', lambda: None)
+    monkeypatch.setattr(pf, 'check_node', check)
+    result = run(monkeypatch, preflight=True, ssh_private_key='/k', ssh_host=ssh_host)
+    assert result['failed'] and seen == {'host': expected}
+    assert '(SSH %s:22)' % expected in result['msg']
+
+
 def test_registered_node_with_wait_is_checked_by_ims_not_by_preflight(monkeypatch, fake_client):
     registered(fake_client)
     fake_client.on('GET', BASE + '/status/' + X, dict(READY))
