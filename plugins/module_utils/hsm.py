@@ -14,31 +14,10 @@ __metaclass__ = type
 
 from ansible_collections.cray.csm.plugins.module_utils.errors import CsmApiError
 from ansible_collections.cray.csm.plugins.module_utils.paths import hsm_locks
-from ansible_collections.cray.csm.plugins.module_utils.xname import COMPONENT_XNAME, canonical_xnames
 
 # HSM's answer (400) to a status read or a change when it knows none of the ids (ErrCompLockV2NotFound)
 NOT_FOUND = 'Component not found'
 RESERVATIONS_API = hsm_locks('reservations')
-
-
-def component_ids(values):
-    """(error message or None, [canonical ids without repeats, in the order given], {given: canonical}
-    for the ids that were rewritten). HSM stores and answers canonical xnames only."""
-    if not values:
-        return ('component_ids is empty: give at least one component xname, for example x3000c0s19b4n0.',
-                [], {})
-    canonical, rewritten = canonical_xnames(values)
-    bad = [v for v, c in zip(values, canonical) if not COMPONENT_XNAME.match(c)]
-    if bad:
-        return ('Not a component xname: %s. Expected an xname such as x3000c0s19b4n0 (node) or x3000c0s19b4 '
-                '(BMC).' % ', '.join(repr(b) for b in bad), [], {})
-    return None, unique(canonical), rewritten
-
-
-def unique(values):
-    """values without repeats, in the order given."""
-    seen = set()
-    return [v for v in values if not (v in seen or seen.add(v))]
 
 
 def lock_status(client, ids):

@@ -159,7 +159,7 @@ class CsmModule(AnsibleModule):
             return _NoWaiter()
         return _Waiter(self, what, fetch, done, describe, timed_out)
 
-    def exit_with(self, changed, before, after, key, **extra):  # called with keywords: exit_with(changed=..., ...)
+    def exit_with(self, *, changed, before, after, key, **extra):
         """exit_json with the object under `key` and, in diff mode, before/after."""
         result = dict(changed=changed, **extra)
         result[key] = after

@@ -52,3 +52,28 @@ def node_xname_error(values):
     if not bad:
         return None
     return 'Not a node xname: %s. Expected the form %s.' % (', '.join(repr(v) for v in bad), NODE_FORM)
+
+
+def unique(values):
+    """values without repeats, in the order given."""
+    seen = set()
+    return [v for v in values if not (v in seen or seen.add(v))]
+
+
+def xname_list(values, option, nodes=True):
+    """The one check of a list of xnames an option names: (error message or None, [canonical xnames without
+    repeats, in the order given], {given: canonical} for those that were rewritten). nodes: node xnames only,
+    else any HMS component (a BMC, a slot...)."""
+    kind = 'node xname' if nodes else 'component xname'
+    if not values:
+        return '%s is empty: give at least one %s, for example x3000c0s19b4n0.' % (option, kind), [], {}
+    canonical, rewritten = canonical_xnames(values)
+    if nodes:
+        error = node_xname_error(values)
+    else:
+        bad = [v for v, c in zip(values, canonical) if not COMPONENT_XNAME.match(c)]
+        error = bad and ('Not a component xname: %s. Expected an xname such as x3000c0s19b4n0 (node) or x3000c0s19b4 '
+                         '(BMC).' % ', '.join(repr(b) for b in bad))
+    if error:
+        return error, [], {}
+    return None, unique(canonical), rewritten

@@ -110,9 +110,10 @@ blocked:
 '''
 
 from ansible_collections.cray.csm.plugins.module_utils.errors import CsmApiError
-from ansible_collections.cray.csm.plugins.module_utils.hsm import blocked, component_ids, lock_status, named, why_blocked
+from ansible_collections.cray.csm.plugins.module_utils.hsm import blocked, lock_status, named, why_blocked
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
 from ansible_collections.cray.csm.plugins.module_utils.paths import hsm_locks
+from ansible_collections.cray.csm.plugins.module_utils.xname import xname_list
 
 ALREADY = {True: 'Component is Locked', False: 'Component is Unlocked'}
 FLEXIBLE_NOTHING_DONE = 'Component is Reserved'  # HSM's 400 when flexible changed nothing, whatever the reason
@@ -208,7 +209,7 @@ def exit_changed(module, ids, before, after, changed_ids, rewritten):
 
 def main():
     module = CsmModule(argument_spec=ARGUMENTS, supports_check_mode=True)
-    error, ids, rewritten = component_ids(module.params['component_ids'])
+    error, ids, rewritten = xname_list(module.params['component_ids'], 'component_ids', nodes=False)
     if error:
         module.fail_json(msg=error)
     want = module.params['state'] == 'locked'

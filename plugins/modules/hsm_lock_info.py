@@ -86,9 +86,10 @@ rewritten_ids:
   sample: {"X3000C0S19B04N0": "x3000c0s19b4n0"}
 '''
 
-from ansible_collections.cray.csm.plugins.module_utils.hsm import component_ids, lock_status
+from ansible_collections.cray.csm.plugins.module_utils.hsm import lock_status
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
 from ansible_collections.cray.csm.plugins.module_utils.paths import hsm_locks
+from ansible_collections.cray.csm.plugins.module_utils.xname import xname_list
 
 FILTERS = ('type', 'state', 'role', 'locked', 'reserved')
 
@@ -107,7 +108,7 @@ def main():
     rewritten = {}
     with module.api_errors():
         if p['component_ids'] is not None:
-            error, ids, rewritten = component_ids(p['component_ids'])
+            error, ids, rewritten = xname_list(p['component_ids'], 'component_ids', nodes=False)
             if error:
                 module.fail_json(msg=error)
             records, missing = lock_status(module.client, ids)

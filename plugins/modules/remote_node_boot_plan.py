@@ -135,7 +135,7 @@ from ansible_collections.cray.csm.plugins.module_utils.paths import bos_session,
 from ansible_collections.cray.csm.plugins.module_utils.hsm import ON_STATES
 from ansible_collections.cray.csm.plugins.module_utils.names import IMAGE_ARCH
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
-from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xnames, node_xname_error
+from ansible_collections.cray.csm.plugins.module_utils.xname import xname_list
 
 
 def read_nodes(client, xnames):
@@ -235,14 +235,9 @@ def main():
                                           images=dict(type='list', elements='dict', default=[]),
                                           templates=dict(type='dict', default={})),
                        supports_check_mode=True)
-    xnames = []
-    for x in canonical_xnames(module.params['xnames'])[0]:
-        if x not in xnames:
-            xnames.append(x)
+    xname_error, xnames, _rewritten = xname_list(module.params['xnames'], 'xnames')
     images, error = boot_images(module.params['images'], module.params['templates'])
-    error = node_xname_error(module.params['xnames']) or error
-    if not xnames:
-        error = 'xnames is empty: give at least one node xname, for example x3000c0s19b4n0.'
+    error = xname_error or error
     if error:
         module.fail_json(msg=error)
     with module.api_errors():

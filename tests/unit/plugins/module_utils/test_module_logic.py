@@ -193,3 +193,10 @@ def test_ensure_absent(fake_client, exists):
     changed, before, after = ensure(fake_client, desired={}, state='absent')
     assert changed is exists and after is None
     assert [m for m, p in fake_client.methods()] == (['GET', 'DELETE'] if exists else ['GET'])
+
+
+def test_exit_with_takes_keywords_only():
+    import inspect
+    from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
+    params = inspect.signature(CsmModule.exit_with).parameters
+    assert [n for n, p in params.items() if p.kind == p.KEYWORD_ONLY] == ['changed', 'before', 'after', 'key']

@@ -11,8 +11,8 @@ import pytest
 from ansible_collections.cray.csm.plugins.module_utils import ims_node
 from ansible_collections.cray.csm.plugins.module_utils import preflight as pf
 from ansible_collections.cray.csm.plugins.module_utils.errors import CsmApiError
-from ansible_collections.cray.csm.plugins.module_utils.hsm import component_ids, lock_status, unique, why_blocked
-from ansible_collections.cray.csm.plugins.module_utils.xname import node_xname_error
+from ansible_collections.cray.csm.plugins.module_utils.hsm import lock_status, why_blocked
+from ansible_collections.cray.csm.plugins.module_utils.xname import node_xname_error, unique, xname_list
 
 
 def pem(kind):
@@ -61,6 +61,10 @@ def test_paramiko_is_loaded_on_first_use_only():
     assert pf.load_paramiko() is importlib.import_module('paramiko')  # tests/unit/requirements.txt
 
 
+def component_ids(values):
+    return xname_list(values, 'component_ids', nodes=False)
+
+
 def test_unique_and_ids_errors():
     assert unique(['b', 'a', 'b', 'c', 'a']) == ['b', 'a', 'c']
     assert component_ids(['x3000c0s19b4n0', 'x3000c0s19b4', 'x1000c1']) == (
@@ -76,6 +80,24 @@ def test_component_ids_are_canonical_without_repeats():
     assert error is None and ids == ['x3000c0s19b4n0', 'x3000c0s19b3n0']
     assert rewritten == {'X3000C0S19B04N0': 'x3000c0s19b4n0', ' x3000c0s19b3n0 ': 'x3000c0s19b3n0',
                          'x3000c0s19b04n0': 'x3000c0s19b4n0'}
+
+
+def test_node_xname_lists_are_canonical_unique_node_xnames():
+    assert xname_list(['X3000C0S19B04N0', 'x3000c0s19b4n0'], 'xnames') == (
+        None, ['x3000c0s19b4n0'], {'X3000C0S19B04N0': 'x3000c0s19b4n0'})
+    assert xname_list([], 'xnames')[0] == 'xnames is empty: give at least one node xname, for example x3000c0s19b4n0.'
+    error, ids, _ = xname_list(['x3000c0s19b4n0', 'x3000c0s19b4'], 'xnames')  # a BMC is no node
+    assert ids == [] and error.startswith("Not a node xname: 'x3000c0s19b4'.")
+
+
+def test_one_validator_for_xname_lists():
+    """The modules that take a list of xnames check it with xname_list, none with its own loop."""
+    import os
+    coll = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
+    for name in ('hsm_lock', 'hsm_lock_info', 'remote_node_boot_plan'):
+        with open(os.path.join(coll, 'plugins', 'modules', name + '.py')) as f:
+            text = f.read()
+        assert 'xname_list(' in text and 'canonical_xnames(' not in text and 'component_ids(' not in text, name
 
 
 class StatusClient(object):
