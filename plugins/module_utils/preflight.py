@@ -30,9 +30,9 @@ class PreflightError(Exception):
 
 
 def load_paramiko():
-    """paramiko, imported on first use (later calls get it from sys.modules): loading it takes about
-    0.1 s, and a run that checks no node (a registered node whose status IMS reports) does not need it.
-    Raises ImportError when missing."""
+    """paramiko, imported on first use (later calls get it from sys.modules): loading it takes time, and a
+    run that checks no node (a registered node whose status IMS reports) does not need it. Raises ImportError
+    when missing."""
     return importlib.import_module('paramiko')
 
 
