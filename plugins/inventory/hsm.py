@@ -124,7 +124,6 @@ from ansible_collections.cray.csm.plugins.module_utils.names import IMAGE_ARCH
 from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xnames
 
 
-
 def lowered(values):
     return set(str(v).lower() for v in values or [])
 

@@ -17,7 +17,7 @@ from ansible_collections.cray.csm.plugins.module_utils import ims_node
 from ansible_collections.cray.csm.plugins.module_utils import preflight
 from ansible_collections.cray.csm.plugins.modules import build_node_info
 
-COLL = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
+COLL = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))  # tests/unit/plugins/filter
 USERS = [preflight, build_node_info, status_filter, summary, problems_filter]
 # Names the users once defined for themselves.
 OWN_NAMES = {'ARCHES', 'SSH_OK', 'PODMAN_OK', 'KEY_FIX', 'ARCH_FIX', 'PODMAN_FIX', 'FIX_KEY', 'FIX_ARCH',
