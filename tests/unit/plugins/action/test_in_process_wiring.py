@@ -101,7 +101,7 @@ def test_the_docstring_lists_names():
     assert len(LISTED) >= 15
 
 
-@pytest.mark.parametrize('name,note', LISTED, ids=[n for n, _ in LISTED])
+@pytest.mark.parametrize('name,note', LISTED, ids=[entry[0] for entry in LISTED])
 def test_each_listed_private_name_is_on_this_core(name, note):
     if note.endswith('+') and not core_at_least(note.rstrip('+')):
         with pytest.raises((ImportError, AttributeError)):
@@ -122,7 +122,7 @@ def used_private_names():
 
 
 def test_every_private_name_used_is_listed():
-    listed = set(name.rsplit('.', 1)[1] for name, _ in LISTED)
+    listed = set(entry[0].rsplit('.', 1)[1] for entry in LISTED)
     used = used_private_names()
     assert '_ANSIBLE_ARGS' in used and '_parse_returned_data' in used  # the scan sees module and method names
     assert used - listed == set()

@@ -86,8 +86,8 @@ def test_node_xname_lists_are_canonical_unique_node_xnames():
     assert xname_list(['X3000C0S19B04N0', 'x3000c0s19b4n0'], 'xnames') == (
         None, ['x3000c0s19b4n0'], {'X3000C0S19B04N0': 'x3000c0s19b4n0'})
     assert xname_list([], 'xnames')[0] == 'xnames is empty: give at least one node xname, for example x3000c0s19b4n0.'
-    error, ids, _ = xname_list(['x3000c0s19b4n0', 'x3000c0s19b4'], 'xnames')  # a BMC is no node
-    assert ids == [] and error.startswith("Not a node xname: 'x3000c0s19b4'.")
+    error, ids, rewritten = xname_list(['x3000c0s19b4n0', 'x3000c0s19b4'], 'xnames')  # a BMC is no node
+    assert ids == [] and rewritten == {} and error.startswith("Not a node xname: 'x3000c0s19b4'.")
 
 
 def test_one_validator_for_xname_lists():
