@@ -3,6 +3,7 @@ nodes (real sshd, podman, SLES-like `uname -i`) and the CSM simulator, which che
 real SSH with its IMS key exactly as IMS does.
 """
 import os
+import re
 import subprocess
 
 import pytest
@@ -81,6 +82,8 @@ def test_register_rerun_and_remove(csm_sim, nodes, run_playbook, tmp_path):
     csm_sim.clear_log()  # count the first run's requests only
     first = run_playbook('remote_build_node', csm_sim, inv)
     assert first.rc == 0, first.out
+    # Few, large steps per node (each task is a worker per host): at most 15 on a first run, podman there.
+    assert len(re.findall(r'^TASK \[', first.out, re.M)) <= 15, first.out
     assert first.changed > 0
     log = csm_sim.log()
     assert len([e for e in log if e['path'] == TOKEN_PATH]) == 1, 'one Keycloak token per playbook run'
