@@ -102,16 +102,17 @@ def _jobs_line(h, r):
 
 
 def remove_remote_build_node_summary(results, hosts, cache=False, lock=False, force=False, check_mode=False):
-    # LOCKED and CACHE: as the run leaves the node. A node not reached keeps its lock and mount; with
-    # remote_build_node_lock=false no lock was taken or released: LOCKED says no, as the setup does.
+    # LOCKED and CACHE: as the run leaves the node (the record's lock: with remote_build_node_lock=false, as
+    # HSM holds it). A node not reached keeps its mount and, when the run manages the lock, its lock.
     by_host = _by_host(results)
     row = _row_format(hosts, '%-14s  %-10s  %-10s  %-6s  %s')
     lines = [row % ('NODE', 'XNAME', 'REGISTERED', 'DRAIN', 'LOCKED', 'CACHE')]
     for h in hosts:
         r = by_host.get(h)
-        locked, mounted = (_dig(r, 'lock'), _dig(r, 'cache')) if r else (lock, cache)
+        locked = _yes(_dig(r, 'lock')) if r else 'yes' if lock else '?'
+        mounted = _dig(r, 'cache') if r else cache
         lines.append(row % (h, _dig(r, 'xname', default=h), '?' if r is None else _yes(_dig(r, 'registration', 'registered')),
-                            _drain(r, force), _yes(locked), 'mounted' if mounted else 'unmounted' if cache else 'off'))
+                            _drain(r, force), locked, 'mounted' if mounted else 'unmounted' if cache else 'off'))
     lines += [_jobs_line(h, by_host[h]) for h in hosts if _dig(by_host.get(h), 'jobs', 'message')]
     for h in hosts:
         orphans = _dig(by_host.get(h), 'jobs', 'orphans') or []
@@ -121,7 +122,7 @@ def remove_remote_build_node_summary(results, hosts, cache=False, lock=False, fo
     if force:
         lines.append('FORCED: remote_build_node_force=true, the drain was skipped; live jobs on a removed node are lost.')
     if not lock:
-        lines.append('LOCKED: remote_build_node_lock=false, no HSM lock was released (nor taken by the setup).')
+        lines.append('LOCKED: remote_build_node_lock=false, HSM locks are left as they are; LOCKED is what HSM holds.')
     lines += ['FAILED %s: unreachable or failed (see its error above)' % h for h in hosts if h not in by_host]
     if check_mode:
         lines.append('Check mode: DRAIN, LOCKED and CACHE say what a real run would do; nothing was changed.')

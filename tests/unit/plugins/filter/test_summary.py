@@ -110,13 +110,14 @@ def test_remove_would_wait_kept_lock_and_no_cache():
                      'n3    x3              no          would wait  yes     off']
 
 
-def test_remove_without_lock_says_not_locked():
-    # issue 23: remote_build_node_lock=false takes no lock in the setup and releases none here: a node the
-    # drain blocks (kept as it is) or one not reached is not shown LOCKED, and the note says why
+def test_remove_without_lock_shows_the_record_not_a_kept_lock():
+    # issue 23: remote_build_node_lock=false releases no lock: a node the drain blocks shows the lock its record
+    # holds (what HSM holds), not "kept locked"; a node not reached is unknown; the note says why
     blocked = dict(REMOVE[1], lock=False)
-    lines = remove_remote_build_node_summary([blocked], hosts=['longer-node-2', 'n5'], cache=True, lock=False)
-    assert [line.split()[4] for line in lines[1:3]] == ['no', 'no'], lines
-    assert 'LOCKED: remote_build_node_lock=false, no HSM lock was released (nor taken by the setup).' in lines
+    lines = remove_remote_build_node_summary([blocked, dict(REMOVE[0], lock=True)], hosts=['longer-node-2', 'n1', 'n5'],
+                                             cache=True, lock=False)
+    assert [line.split()[4] for line in lines[1:4]] == ['no', 'yes', '?'], lines
+    assert 'LOCKED: remote_build_node_lock=false, HSM locks are left as they are; LOCKED is what HSM holds.' in lines
 
 
 CONFIGURE_BUILD = {
