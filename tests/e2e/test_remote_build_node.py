@@ -204,7 +204,7 @@ def test_remove_without_lock_says_what_hsm_holds(csm_sim, nodes, run_playbook, t
 
 def row_of(out, node, remove=False):
     """The LOCKED (and, for the removal, DRAIN) column of the node's summary line."""
-    line = [x for x in out.splitlines() if x.strip().strip('"-, ').startswith(node + ' ')]
+    line = [x for x in out.splitlines() if x.strip().startswith('"%s ' % node)]  # a line of the summary's msg
     assert len(line) == 1, out
     cols = re.split(r'\s{2,}', line[0].strip().strip('",'))
     return dict(DRAIN=cols[3], LOCKED=cols[4]) if remove else dict(LOCKED=cols[8])
