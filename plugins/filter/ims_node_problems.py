@@ -14,7 +14,8 @@ description:
   - Applies the checks IMS makes on a remote build node (Cray-HPE/ims C(src/server/models/remote_build_nodes.py),
     C(getStatus)), in its order, to what the node printed, for example RV(cray.csm.build_node_info#module:arch)
     and RV(cray.csm.build_node_info#module:podman).
-  - Returns one sentence per problem, naming what was seen and the fix; an empty list when IMS can use the node.
+  - Returns one entry per problem (IMS stops at the first), with the check, what was seen, the fix and one
+    sentence saying all of it; an empty list when IMS can use the node.
 author:
   - cray.csm contributors (!UNKNOWN)
 positional: _input, podman
@@ -33,24 +34,26 @@ EXAMPLES = r'''
 - name: Reject a node IMS cannot use
   ansible.builtin.assert:
     that: problems | length == 0
-    fail_msg: "{{ problems | join(' ') }}"
+    fail_msg: "{{ problems | map(attribute='msg') | join(' ') }}"
   vars:
     problems: "{{ node.arch | cray.csm.ims_node_problems(node.podman) }}"
 '''
 
 RETURN = r'''
 _value:
-  description: One sentence per problem, each ending with its fix; empty when IMS can use the node.
+  description:
+    - One entry per problem, each with C(check) (C(arch) or C(podman)), C(seen), C(fix) and C(msg) (one sentence
+      naming the check, what was seen and the fix); empty when IMS can use the node.
   type: list
-  elements: str
+  elements: dict
 '''
 
 from ansible_collections.cray.csm.plugins.module_utils import ims_node
 
 
 def ims_node_problems(uname_i, podman):
-    return ['IMS cannot use this node (the %s check): %s. Fix: %s.' % (check, seen, fix)
-            for check, seen, fix in ims_node.problems(uname_i, podman)]
+    return [dict(check=check, seen=seen, fix=fix, msg='IMS cannot use this node (the %s check): %s. Fix: %s.'
+                 % (check, seen, fix)) for check, seen, fix in ims_node.problems(uname_i, podman)]
 
 
 class FilterModule(object):

@@ -68,8 +68,9 @@ def test_the_users_give_the_one_wording_of_each_fix(monkeypatch):
     assert fixes['IMS: SSH with the IMS key'] == fixes['IMS key authorized for root'] == 'the one ssh fix'
     assert fixes['podman at /usr/bin/podman'] == 'the one podman fix'
     assert fixes['architecture (uname -i)'] == 'the one arch fix'
-    assert problems_filter.ims_node_problems('unknown', '') == [
+    assert [p['msg'] for p in problems_filter.ims_node_problems('unknown', '')] == [
         'IMS cannot use this node (the arch check): "uname -i" printed \'unknown\'. Fix: the one arch fix.']
+    assert [p['check'] for p in problems_filter.ims_node_problems('aarch64', '/usr/local/bin/podman')] == ['podman']
 
 
 class _Channel(object):
