@@ -56,6 +56,12 @@ def test_layer_registers_a_fresh_node(node, layer, csm_sim, tmp_path):  # noqa: 
     assert XNAME not in [n["xname"] for n in csm_sim.api("GET", IMS)]
     assert csm_sim.api("GET", "/apis/smd/hsm/v2/State/Components/" + XNAME).get("Locked") is not True
 
+    # Check mode changes nothing: no registration, no lock.
+    rc, out = run_layer(env, layer, inv, csm_sim, "--check")
+    assert rc == 0, out[-4000:]
+    assert XNAME not in [n["xname"] for n in csm_sim.api("GET", IMS)]
+    assert csm_sim.api("GET", "/apis/smd/hsm/v2/State/Components/" + XNAME).get("Locked") is not True
+
     rc, out = run_layer(env, layer, inv, csm_sim)
     print(out)
     assert rc == 0, out[-4000:]
