@@ -15,7 +15,8 @@ It is the one action of the ``csm`` action group: meta/runtime.yml gives every m
 a module's name because ansible-test's action-plugin-docs sanity test wants a module of the action's name.)
 ansible-playbook imports this file when the strategy looks up the action of a ``cray.csm.token`` task, as every
 playbook of the collection runs first unless given a token; it then imports the group's modules and warms up
-(``_warm_up``), once, before the forks. Otherwise each worker does so for its own task.
+(``_warm_up``), once, before the forks. Otherwise each worker does so for its own task. ansible-core 2.11 (the
+CFS layer) knows no ``action_plugin`` routing: there only cray.csm.token runs here, the others as module processes.
 
 Where that would not be the same run, the action runs the module as usual and says why at ``-v``:
 async tasks, become, a non-local connection, or a Python interpreter for the host other than the
@@ -92,7 +93,7 @@ def _warm_up():
     ssl_context()  # the system CA store (module_utils/transport.py)
     http_opener()
     Request('http://localhost/')  # urllib compiles its URL patterns on first use
-    if multiprocessing.parent_process() is None:  # ansible-playbook itself, not a worker: import for the forks
+    if multiprocessing.current_process().name == 'MainProcess':  # ansible-playbook, not a worker: for the forks
         _import_group_modules()
     if PROFILE:  # each profile is imported (and searched for) on first use
         for direction in Direction:

@@ -1,1 +1,0 @@
-../../../../../../../plugins/action/bos_sessiontemplate.py

@@ -1,1 +1,0 @@
-../../../../../../../plugins/action/cfs_configuration.py

@@ -1,1 +1,0 @@
-../../../../../../../plugins/action/hsm_component_info.py

@@ -1,1 +1,0 @@
-../../../../../../../plugins/action/hsm_lock_info.py

@@ -1,1 +1,0 @@
-../../../../../../../plugins/action/ims_image_info.py

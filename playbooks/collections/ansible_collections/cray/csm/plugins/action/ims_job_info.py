@@ -1,1 +1,0 @@
-../../../../../../../plugins/action/ims_job_info.py

@@ -1,1 +1,0 @@
-../../../../../../../plugins/action/ims_remote_node_info.py

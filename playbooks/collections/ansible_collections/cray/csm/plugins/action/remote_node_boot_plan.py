@@ -1,1 +1,0 @@
-../../../../../../../plugins/action/remote_node_boot_plan.py

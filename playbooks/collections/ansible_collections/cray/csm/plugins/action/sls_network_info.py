@@ -1,1 +1,0 @@
-../../../../../../../plugins/action/sls_network_info.py

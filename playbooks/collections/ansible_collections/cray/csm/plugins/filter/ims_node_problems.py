@@ -1,0 +1,1 @@
+../../../../../../../plugins/filter/ims_node_problems.py
