@@ -144,11 +144,12 @@ def remove_remote_build_node_summary(hosts, hostvars, play_hosts, cache=False, u
 
 def _crn_row(row, h, v, build):
     x = _dig(v, 'rbn_xname', default=h)
-    arches = [_dig(n, 'arch', default='?') for n in _dig(build, '_rn_nodes', 'nodes', default=[]) if n.get('xname') == x]
+    # fact remote_build_node_image_result of role cray.csm.remote_build_node_image
+    result = _dig(build, 'remote_build_node_image_result', default={})
+    arches = [_dig(n, 'arch', default='?') for n in _dig(result, 'nodes', default=[]) if n.get('xname') == x]
     arch = arches[0] if arches else '?'
-    images = [r.get('image') or {} for r in _dig(build, '_new_images', 'results', default=[])]
-    image = ([i for i in images if i.get('arch') == arch] + [{}])[0]
-    boot = _dig(build, '_rn_plan', 'boots', arch, default={})
+    image = _dig(result, 'arches', arch, 'image') or {}
+    boot = _dig(result, 'arches', arch, 'boot', default={})
     locked = _dig(v, 'rbn_locked', default=_MISSING)
     ims = _dig(v, 'rbn_ims', default={})
     # BOOT: "now" when this run booted the node, "before" when it was booted with the image already.
