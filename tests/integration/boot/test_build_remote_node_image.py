@@ -81,7 +81,7 @@ def test_build_and_boot(csm_play, tmp_path, arch):
     assert boot['components'] == case['xname'] and boot['status']['status'] == 'complete'
     assert csm_play.get('/apis/smd/hsm/v2/State/Components/%s' % case['xname'])[1]['State'] == 'Ready'
     assert csm_play.get('/apis/bos/v2/sessions')[1] == [boot]
-    assert 'deprecated' not in first.output
+    assert first[ROLE + 'Warn about the variable names removed in cray.csm 0.3.0'].get('skipped') is True
     result = first[ROLE + 'Keep the result (remote_build_node_image_result, documented in meta/argument_specs.yml)']
     published = result['ansible_facts']['remote_build_node_image_result']
     assert published['arches'][arch]['image']['id'] == new_id and published['arches'][arch]['boot']['pending'] == [
@@ -118,18 +118,14 @@ def test_token_and_names_can_be_given(csm_play, tmp_path):
         ('csm_version', 'remote_build_node_image_csm_version'),
         ('remote_node_ssh_wait', 'remote_build_node_image_ssh_wait'),
         ('remote_node_xname', 'xname')]]
-    assert session_target_group(csm_play, 'my-session') == 'Application'
     assert [e for e in sim.log() if e['path'].startswith('/keycloak') or '/secrets/' in e['path']] == []
     session = csm_play.get('/apis/cfs/v3/sessions/my-session')[1]
     assert session['configuration']['name'] == 'my-cfg'
+    assert session['target']['groups'][0]['name'] == 'Application'
     assert csm_play.get('/apis/bos/v2/sessions')[1][0]['operation'] == 'boot'
     assert session['target']['groups'][0]['members'] == ['9d8c7b6a-5f4e-4d3c-8b2a-190817161564']  # CSM 1.5
     assert csm_play.get('/apis/cfs/v3/configurations/my-cfg')[1]['layers'][0]['commit'] == '1' * 40
     assert csm_play.get('/apis/bos/v2/sessiontemplates/my-template')[0] == 200
-
-
-def session_target_group(csm_play, name):
-    return csm_play.get('/apis/cfs/v3/sessions/%s' % name)[1]['target']['groups'][0]['name']
 
 
 def test_bad_inputs_fail_before_any_change(csm_play, tmp_path):
