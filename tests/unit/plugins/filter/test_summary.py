@@ -127,11 +127,13 @@ def test_remove_would_wait_kept_lock_and_no_cache():
 
 
 CONFIGURE = LazyHostvars({
-    'localhost': {'_new_images': {'results': [{'image': {'arch': 'x86_64', 'name': 'img-x', 'id': '0123456789abcdef'}}]},
-                  '_rn_plan': {'boots': {'x86_64': {'pending': ['x1'], 'booted': ['x3']},
-                                         'aarch64': {'booted': ['x2']}}},
-                  '_rn_nodes': {'nodes': [{'xname': 'x1', 'arch': 'x86_64'}, {'xname': 'x2', 'arch': 'aarch64'},
-                                          {'xname': 'x3', 'arch': 'x86_64'}]}},
+    # fact remote_build_node_image_result of role remote_build_node_image
+    'localhost': {'remote_build_node_image_result': {
+        'arches': {'x86_64': {'image': {'arch': 'x86_64', 'name': 'img-x', 'id': '0123456789abcdef'},
+                              'boot': {'pending': ['x1'], 'booted': ['x3']}},
+                   'aarch64': {'image': None, 'boot': {'booted': ['x2']}}},
+        'nodes': [{'xname': 'x1', 'arch': 'x86_64'}, {'xname': 'x2', 'arch': 'aarch64'},
+                  {'xname': 'x3', 'arch': 'x86_64'}]}},
     'n1': {'rbn_xname': 'x1', 'rbn_checked': True, 'rbn_locked': {'changed': True},
            'rbn_ims': {'node': {'xname': 'x1'}, 'status': {'ableToRunJobs': True}}},
     'longer-node-2': {'rbn_xname': 'x2', 'rbn_checked': True, 'rbn_locked': {'skipped': True}, 'rbn_error': 'bad'},
