@@ -89,8 +89,8 @@ def _configuration_owner(stored, name, layers, overwrite):
         'the image build would replace its layers. Give the image its own configuration '
         '(remote_build_node_image_cfs_configuration_name=<another name>), or let it replace this one '
         '(remote_build_node_image_cfs_configuration_overwrite=true).'
-        % (name, stored.get('description'), ', '.join('%s %s' % (x.get('clone_url') or x.get('source'),
-                                                               x.get('playbook')) for x in have) or 'none'))
+        % (name, stored.get('description'),
+           ', '.join('%s %s' % (x.get('clone_url') or x.get('source'), x.get('playbook')) for x in have) or 'none'))
 
 
 def remote_image_plan(arches, catalog, version='latest', barebones_image_id=None,
@@ -145,10 +145,13 @@ def remote_image_result(plan, nodes, images, boots, operation=''):
             report.append('%s: check mode: image %s would be built from %s; BOS template %s and the boot need it.'
                           % (arch, p['image_name'], built, p['template']))
             continue
-        line = '%s: image %s (%s), built from %s, BOS template %s; ' % (arch, image['name'], image['id'], built,
-                                                                      p['template'])
-        line += ('booted %s (%s, BOS session %s)' % (', '.join(boot['pending']), operation or boot['operation'],
-                                                    boot['session_name']) if boot.get('pending') else 'no boot')
+        line = '%s: image %s (%s), built from %s, BOS template %s; ' % (
+            arch, image['name'], image['id'], built, p['template'])
+        if boot.get('pending'):
+            line += 'booted %s (%s, BOS session %s)' % (
+                ', '.join(boot['pending']), operation or boot['operation'], boot['session_name'])
+        else:
+            line += 'no boot'
         if boot.get('booted'):
             line += '; already booted with it: %s' % ', '.join(boot['booted'])
         report.append(line + '.')
