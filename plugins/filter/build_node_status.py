@@ -101,6 +101,11 @@ FIX_ARCH = ('IMS reads "uname -i", which must print x86_64 or aarch64 (SLES does
             'boot the node with a SLES-based remote build node image (playbook cray.csm.build_remote_node_image)')
 FIX_CACHE = ('the RBD must be mapped and mounted again after every reboot: run playbook cray.csm.remote_build_node '
              'with remote_build_node_cache=true (role cray.csm.ceph_buildcache maps and mounts it again; its data is kept)')
+# A node set up before (registered in IMS) with no cache now: a reboot lost what was made at run time.
+FIX_REBOOTED = ('a reboot loses the RBD mapping and the mounts (a diskless node boots from its image): put the CFS layer '
+                'playbooks/ims_computes.yml, booted-node part with the cache on, in the node\'s CFS desired configuration '
+                '(playbook cray.csm.remote_build_node with remote_build_node_cfs_configuration; docs/node_personalization.md) '
+                'so that every boot makes the cache again before IMS can use the node; now: ' + FIX_CACHE)
 FIX_SPACE = ('mount the Ceph build cache over /tmp, /var/lib/containers and /var/tmp (playbook cray.csm.remote_build_node '
              'with remote_build_node_cache=true), or free space: playbook cray.csm.clean_remote_build_node removes what '
              'dead IMS jobs left')
@@ -155,12 +160,17 @@ def _space_checks(node, min_free, warn_free):
     return out
 
 
-def _cache_checks(node, expected):
+def _cache_checks(node, expected, entry):
     cache = node.get('cache') or {}
     point = cache.get('mount_point') or '/mnt/cache'
     if not expected:
         return [_finding('build cache', 'info', '%s mounted (%s)' % (point, cache.get('source')) if cache.get('mounted')
                          else 'not expected (remote_build_node_cache=false): jobs use the node\'s own disks')]
+    if not cache.get('mounted') and entry.get('registered'):
+        usable = (entry.get('ims_status') or {}).get('ableToRunJobs')
+        return [_finding('build cache', 'fail', 'rebooted, cache not ready: registered in IMS, but nothing is mounted at %s%s'
+                         % (point, ' and IMS would put jobs on the node\'s own disks (RAM on a diskless node)' if usable else ''),
+                         FIX_REBOOTED)]
     if not cache.get('mounted'):
         return [_finding('build cache', 'fail', 'expected, but nothing is mounted at %s' % point, FIX_CACHE)]
     off = [e.get('path') for e in node.get('space') or [] if not e.get('on_cache')]
@@ -226,7 +236,7 @@ def _node_side(entry, node, cache_expected, min_free, warn_free):
                                  node['arch'] or '(nothing)', FIX_ARCH))
     findings += _space_checks(node, min_free, warn_free)
     if 'cache' in node:
-        findings += _cache_checks(node, bool(entry.get('cache_expected', cache_expected)))
+        findings += _cache_checks(node, bool(entry.get('cache_expected', cache_expected)), entry)
     return findings
 
 

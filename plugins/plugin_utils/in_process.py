@@ -83,7 +83,8 @@ class InProcessAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super(InProcessAction, self).run(tmp, task_vars)
-        module_name = self._task.resolved_action or self._task.action
+        # resolved_action: ansible-core 2.12+ (2.11 is the AEE's core, where CFS runs the layer)
+        module_name = getattr(self._task, 'resolved_action', None) or self._task.action
         reason = self._not_in_process(task_vars)
         if reason:
             display.v('cray.csm: %s runs as a module process: %s' % (module_name, reason),

@@ -205,6 +205,7 @@ class App(object):
                 'cfs_session_seconds': 3.0,
                 'bos_session_seconds': 3.0,
                 'cfs_fail_sessions': [],
+                'cfs_slow_sessions': {},
                 'bos_fail_sessions': [],
                 'ssh_timeout': 5.0,
                 # BOS options reject_nids and ims_images_must_exist (bos src/bos/common/options.py)

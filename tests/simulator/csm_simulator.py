@@ -31,7 +31,7 @@ import sls  # noqa: E402
 from core import App, make_server, no_content, ok, problem  # noqa: E402
 
 CONFIG_KEYS = ('csm_version', 'token_ttl', 'cfs_session_seconds', 'bos_session_seconds',
-               'cfs_fail_sessions', 'bos_fail_sessions', 'ssh_timeout', 'bos_reject_nids',
+               'cfs_fail_sessions', 'cfs_slow_sessions', 'bos_fail_sessions', 'ssh_timeout', 'bos_reject_nids',
                'bos_ims_images_must_exist')
 
 

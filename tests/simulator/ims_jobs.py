@@ -4,14 +4,15 @@ entrypoint.sh `clean_remote_node`).
 
 There is no Kubernetes here, so no job pod runs a job: a test starts one on a registered node with
 the control route `POST /_sim/ims/jobs` and moves it with `POST /_sim/ims/jobs/{id}`. The simulator
-then does over SSH, with the IMS key, what the job pod does on the node.
+then does over SSH, with the IMS key, what the job pod does on the node. With `place: true` instead of
+a node, the job goes where IMS's `POST /v3/jobs` would put it (`find_remote_node_for_job`).
 """
 import datetime
 import re
 import uuid
 
 from core import deepcopy, no_content, ok, problem
-from ims import NOT_FOUND, P, ssh_connect
+from ims import NOT_FOUND, P, node_status, ssh_connect
 
 # models/jobs.py STATUS_TYPES, in order; the spec's JobStatuses lacks packaging_artifacts.
 STATUSES = ('creating', 'fetching_image', 'fetching_recipe', 'waiting_for_repos', 'building_image',
@@ -102,6 +103,25 @@ def record(remote_build_node, job_type, arch, artifact_id):
         'kubernetes_namespace': 'ims', 'kubernetes_secret': None,
         'remote_build_node': remote_build_node,
     }
+
+
+def find_remote_node_for_job(app, arch):
+    """Where IMS puts a new job (ims src/server/models/jobs.py find_remote_node_for_job, called by
+    V3JobCollection.post): every registered node is checked over SSH again (getStatus); of those able to run
+    jobs with the job's arch, the one with the fewest /tmp/ims_* (numCurrentJobs; -1, unknown, counts as
+    10000), the first on a tie. "" (no node): the job runs in Kubernetes. Returns (xname, statuses checked).
+    IMS first checks its private key file (test_private_key_file); the simulator's key is always there."""
+    best, best_count, checked = '', 10000, []
+    with app.lock:
+        xnames = list(app.data['remote_build_nodes'])
+    for xname in xnames:
+        st = node_status(app, xname)
+        checked.append(st)
+        if st['ableToRunJobs'] and st['nodeArch'] == arch:
+            count = 10000 if st['numCurrentJobs'] == -1 else st['numCurrentJobs']
+            if best == '' or count < best_count:
+                best, best_count = xname, count
+    return best, checked
 
 
 def age_to_timestamp(age):
@@ -287,10 +307,17 @@ def register_control(app):
             return problem(400, 'status must be one of %s' % (STATUSES,))
         if xname and xname not in app.data['remote_build_nodes']:
             return problem(409, '%s is not registered in IMS: IMS sends jobs only to registered nodes' % xname)
+        checked = None
+        if b.get('place'):
+            if xname:
+                return problem(400, 'give remote_build_node or place, not both')
+            xname, checked = find_remote_node_for_job(app, arch)
         images = [i for i in app.data['images'].values() if i.get('arch') == arch]
         job = record(xname, job_type, arch, b.get('artifact_id') or (images[0]['id'] if images else str(uuid.uuid4())))
         job['status'] = status
         sim = {'orphan': bool(b.get('orphan')), 'footprint': None}
+        if checked is not None:
+            sim['checked'] = checked  # the node statuses the placement saw
         if xname and b.get('footprint', True):
             try:
                 sim['footprint'] = leave_footprint(app, job, b.get('publish', True))

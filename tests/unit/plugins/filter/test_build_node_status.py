@@ -100,6 +100,22 @@ def test_cache_expected_but_not_mounted_or_not_bound():
     assert results(build_node_status([entry()], cache_expected=False))['build cache'] == 'info'
 
 
+def test_rebooted_cache_not_ready():
+    """Registered in IMS (set up before) with no cache mounted: a reboot lost it; the fix makes every boot remake it."""
+    found = failing(build_node_status([entry()], cache_expected=True))['build cache']
+    assert found['seen'].startswith('rebooted, cache not ready: registered in IMS, but nothing is mounted at /mnt/cache')
+    assert 'IMS would put jobs on the node' in found['seen']  # IMS_OK: ableToRunJobs true
+    assert 'remote_build_node_cfs_configuration' in found['fix'] and 'node_personalization.md' in found['fix']
+    assert 'remote_build_node_cache=true' in found['fix']  # and what to do now
+    refused = dict(IMS_OK, ableToRunJobs=False)
+    found = failing(build_node_status([entry(ims_status=refused)], cache_expected=True))['build cache']
+    assert found['seen'].startswith('rebooted, cache not ready') and 'IMS would put' not in found['seen']
+    # Never set up (not registered): only "not mounted", no reboot to speak of.
+    found = failing(build_node_status([entry(registered=False)], cache_expected=True))['build cache']
+    assert found['seen'] == 'expected, but nothing is mounted at /mnt/cache'
+    assert 'remote_build_node_cfs_configuration' not in found['fix']
+
+
 def test_orphans_are_footprints_of_final_or_unknown_jobs_only():
     fps = [dict(job_id=i) for i in (LIVE, DEAD, UNKNOWN)]
     r = build_node_status([entry(node=node(footprints=fps))], live_jobs=jobs())
