@@ -12,6 +12,7 @@ import uuid
 
 from core import deepcopy, no_content, ok, problem
 from ims import NOT_FOUND, P, ssh_connect
+from ims import problem as ims_problem  # IMS's own: no `type` (the control routes use core's)
 
 # models/jobs.py STATUS_TYPES, in order; the spec's JobStatuses lacks packaging_artifacts.
 STATUSES = ('creating', 'fetching_image', 'fetching_recipe', 'waiting_for_repos', 'building_image',
@@ -77,7 +78,7 @@ def load(app):
 
 
 def not_found():
-    return problem(404, NOT_FOUND)
+    return ims_problem(404, NOT_FOUND)
 
 
 def now():
@@ -186,17 +187,17 @@ def register(app):
         statuses = [s.lower() for s in req.query.get('status', [])]
         for s in statuses:
             if s not in STATUSES:
-                return problem(400, 'Unsupported status %s in query parameters. %s' % (s, HINT))
+                return ims_problem(400, 'Unsupported status %s in query parameters. %s' % (s, HINT))
         job_type = req.arg('job_type')  # QUIRK: one value (request.args.get), the spec says an array
         if job_type and job_type not in JOB_TYPES:
-            return problem(400, 'Unsupported job_type %s in query parameters. %s' % (job_type, HINT))
+            return ims_problem(400, 'Unsupported job_type %s in query parameters. %s' % (job_type, HINT))
         max_age = None
         age = req.arg('age')
         if age is not None:
             try:
                 max_age = age_to_timestamp(age)
             except (OverflowError, ValueError):
-                return problem(400, 'Unsupported age %s in query parameters. %s' % (age, HINT))
+                return ims_problem(400, 'Unsupported age %s in query parameters. %s' % (age, HINT))
         with app.lock:
             doomed = [i for i, j in jobs(app).items()
                       if (not statuses or j['status'] in statuses)
@@ -243,15 +244,15 @@ def register(app):
         except ValueError:
             body = None
         if not body:
-            return problem(400, 'No input provided. Determine the specific information that is missing '
+            return ims_problem(400, 'No input provided. Determine the specific information that is missing '
                                 'or invalid and then re-run the request with valid information.')
         if not isinstance(body, dict):
-            return problem(422, 'Input data was understood, but failed validation. Re-run request with valid '
+            return ims_problem(422, 'Input data was understood, but failed validation. Re-run request with valid '
                                 'input values for the fields indicated in the response.',
                            errors={'_schema': ['Invalid input type.']})
         errors = validate_patch(body)
         if errors:
-            return problem(422, 'Input data was understood, but failed validation. Re-run request with valid '
+            return ims_problem(422, 'Input data was understood, but failed validation. Re-run request with valid '
                                 'input values for the fields indicated in the response.', errors=errors)
         with app.lock:
             jobs(app)[job_id].update(body)
