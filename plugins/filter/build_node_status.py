@@ -107,6 +107,16 @@ FIX_SPACE = ('mount the Ceph build cache over /tmp, /var/lib/containers and /var
 FIX_LOCK = ('run playbook cray.csm.remote_build_node with remote_build_node_lock=true: a locked node is kept out of BOS '
             'and PCS operations, which would reboot it under a build')
 FIX_ORPHANS = 'run playbook cray.csm.clean_remote_build_node (it removes only what jobs IMS no longer runs left)'
+FIX_ENDED = ('IMS errors the job at its next poll (remote_error) or after 12 missed heartbeats 5 s apart (dead); '
+             'then run playbook cray.csm.clean_remote_build_node for what it left')
+# The job states of build_node_info that end a job IMS still lists, and what IMS does about each (IMS 3.32+,
+# ims-sshd entrypoint.sh wait_for_remote_complete).
+JOB_STATE_WHY = (('failed', 'the job\'s container was stopped or interrupted and left remote_error'),
+                 ('dead', 'IMS still lists the job but its container is gone or stopped with no signal file; '
+                          'IMS errors it within about a minute'))
+BUSY_STATES = ('running', 'finishing')  # module_utils/build_node.py: a cleanup never touches these
+FIX_VOLUMES = ('keep containers that need their volumes off IMS remote build nodes, or copy the data elsewhere: IMS '
+               '(ims-sshd clean_remote_node) prunes every unused podman volume of the node when a job ends')
 FIX_OTHERS = ('IMS counts every /tmp/ims_* entry as a current job (numCurrentJobs), so these skew its choice of node; '
               'they hold no IMS job id: remove them by hand if they belong to no job')
 
@@ -171,14 +181,28 @@ def _cache_checks(node, expected):
 
 
 def _job_checks(entry, node, live_jobs):
-    """Running jobs, orphaned footprints, and the architecture of live jobs not placed on any node.
-    What is live is ims_job_info's to say: a footprint of a job not in live_jobs is an orphan."""
+    """Running jobs with what the node shows of each, orphaned footprints, and the architecture of live jobs not
+    placed on any node. What is live is ims_job_info's to say: a footprint of a job not in live_jobs is an orphan,
+    unless the node shows it running or finishing (build_node.BUSY_STATES): that one is never cleaned."""
     out, xname = [], canonical_xname(entry.get('xname') or '')
     live_ids = set(j.get('id') for j in live_jobs)
-    found = [fp.get('job_id') for fp in (node or {}).get('footprints') or []]
+    states = dict((fp.get('job_id'), fp.get('state')) for fp in (node or {}).get('footprints') or [])
+    found = list(states)
     # A live job whose footprint is here runs here, whatever its remote_build_node says (as ims_job_info counts it).
     here = [j for j in live_jobs if canonical_xname(j.get('remote_build_node') or '') == xname or j.get('id') in found]
-    out.append(_finding('running jobs', 'info', ', '.join(_job_text(j) for j in here) or 'none'))
+    out.append(_finding('running jobs', 'info', ', '.join(
+        _job_text(j) + (' %s on the node' % states[j.get('id')] if states.get(j.get('id')) else '')
+        for j in here) or 'none'))
+    for state, why in JOB_STATE_WHY:
+        ended = [j.get('id') for j in here if states.get(j.get('id')) == state]
+        if ended:
+            out.append(_finding('%s jobs' % state, 'warn', '%s: %s' % (', '.join(ended), why), FIX_ENDED))
+    busy = [i for i in found if i not in live_ids and states.get(i) in BUSY_STATES]
+    if busy:
+        out.append(_finding('jobs IMS does not list', 'warn', '%s %s on the node though IMS lists no such live job; '
+                            'the cleanup leaves them' % (', '.join(busy), 'run' if len(busy) > 1 else 'runs'),
+                            'check which IMS put them there (another system\'s IMS?); stop them by hand if no one '
+                            'needs them'))
     arch = node.get('arch') if node else (entry.get('ims_status') or {}).get('nodeArch')
     if arch in ARCHES:
         other = [j for j in live_jobs if not j.get('remote_build_node') and (j.get('arch') or 'x86_64') != arch]
@@ -189,7 +213,7 @@ def _job_checks(entry, node, live_jobs):
                                 'JOB_ID shows it): register one with playbook cray.csm.remote_build_node'))
         else:
             out.append(_finding('job architecture', 'ok', 'no live job on no node needs another architecture than %s' % arch))
-    orphans = [i for i in found if i not in live_ids]
+    orphans = [i for i in found if i not in live_ids and states.get(i) not in BUSY_STATES]
     if node and 'footprints' in node:
         out.append(_finding('orphaned footprints', 'warn' if orphans else 'ok',
                             ', '.join(orphans) + ' (jobs IMS no longer runs)' if orphans else 'none', FIX_ORPHANS))
@@ -227,6 +251,12 @@ def _node_side(entry, node, cache_expected, min_free, warn_free):
     findings += _space_checks(node, min_free, warn_free)
     if 'cache' in node:
         findings += _cache_checks(node, bool(entry.get('cache_expected', cache_expected)))
+    if 'podman_volumes' in node:
+        foreign = [v.get('name') for v in node['podman_volumes'] or [] if not v.get('ims_job')]
+        findings.append(_finding('podman volumes', 'warn' if foreign else 'ok',
+                                 'not IMS jobs\': %s; IMS runs "podman volume prune -f" at the end of every job, '
+                                 'which deletes each of them that no container uses then' % ', '.join(foreign)
+                                 if foreign else 'none but IMS jobs\'', FIX_VOLUMES))
     return findings
 
 

@@ -29,17 +29,31 @@ HINT = ('Determine the specific information that is missing or invalid and then 
 FIRST_REMOTE_PORT = 2022  # ims-utils prep-env.sh
 
 # What prep-env.sh leaves on the node: /tmp/ims_<id>/image/ (with the image squashfs), the image
-# ims-remote-<id>:1.0.0 (podman load; here podman import of a tiny root that sleeps), and the
+# ims-remote-<id>:1.0.0 (podman load; here podman import of a tiny root with bash), and the
 # container ims-<id> (podman run -p <port>:22 -v ...:/mnt/image:U,Z --privileged --detach).
 # When podman cannot start it, podman run leaves it Created: reported as such.
+# The container's job script traps SIGTERM/SIGINT and touches /mnt/image/remote_error as ims-utils
+# remote_customize_entrypoint.sh does (IMS 3.32+); `echo` is there for the pod's heartbeat
+# (podman exec ims-<id> echo heartbeat, ims-sshd entrypoint.sh wait_for_remote_complete).
 FOOTPRINT = r'''set -e
 ID=%(id)s
 mkdir -p /tmp/ims_$ID/image/
 : > /tmp/ims_$ID/image/image.sqsh
 if [ -x /usr/bin/podman ]; then
-    files="usr/bin/sleep $(ldd /usr/bin/sleep | grep -o '/[^ ]*' | sed 's,^/,,')"
-    tar -C / -chf - $files | podman import --change 'CMD ["/usr/bin/sleep", "infinity"]' - \
+    ctx=$(mktemp -d)
+    printf '%%s\n' "trap 'touch /mnt/image/remote_error; exit 1' TERM INT" 'while :; do sleep 1 & wait $!; done' \
+        > $ctx/ims-job.sh
+    bash_path=$(command -v bash)
+    files=""
+    for b in sleep bash touch echo; do
+        p=$(command -v $b || true)
+        case "$p" in /*) files="$files ${p#/} $(ldd $p | grep -o '/[^ ]*' | sed 's,^/,,' | tr '\n' ' ')";; esac
+    done
+    tar -C / -chf $ctx/root.tar $files
+    tar -C $ctx -rf $ctx/root.tar ims-job.sh
+    podman import --change "CMD [\"$bash_path\", \"/ims-job.sh\"]" $ctx/root.tar \
         localhost/ims-remote-$ID:1.0.0 >/dev/null
+    rm -rf $ctx
     port=""
     if [ %(publish)s = 1 ]; then
         used=$(podman ps -a --format '{{.Ports}}')
@@ -70,6 +84,16 @@ if [ -x /usr/bin/podman ]; then
 fi
 exit 0
 '''
+
+
+# What happens to a job on the node, for tests (POST /_sim/ims/jobs/<id> {"node": ...}): its end of build
+# (ims-utils touches remote_exiting), a stop (the trap touches remote_error), a kill (the container is gone, no
+# signal file: the pod's heartbeat fails until IMS errors the job).
+NODE_EVENTS = {
+    'exiting': 'touch /tmp/ims_%(id)s/image/remote_exiting',
+    'terminate': 'podman stop -t 20 ims-%(id)s >/dev/null',
+    'kill': 'podman rm -f -t 0 ims-%(id)s >/dev/null',
+}
 
 
 def load(app):
@@ -317,6 +341,20 @@ def register_control(app):
             if 'orphan' in b:
                 sim['orphan'] = bool(b['orphan'])
             action = b.get('action')
+            event = b.get('node')
+        if event is not None:
+            if event not in NODE_EVENTS or not job['remote_build_node']:
+                return problem(400, 'node must be one of %s, for a job on a node' % sorted(NODE_EVENTS))
+            try:
+                run_on_node(app, job['remote_build_node'], NODE_EVENTS[event] % {'id': job_id})
+            except Exception as exc:  # noqa: BLE001
+                return problem(502, 'could not %s the job on %s: %s' % (event, job['remote_build_node'], exc))
+            if action is None and 'status' not in b:
+                with app.lock:
+                    out = deepcopy(job)
+                    out['_sim'] = deepcopy(sim)
+                return ok(out)
+        with app.lock:
             if action == 'finish':
                 status = 'success'
             elif action == 'fail':
