@@ -54,6 +54,15 @@ options:
     description: Less free space than this under a job path is a warning.
     type: float
     default: 0
+  image_root_gib:
+    description:
+      - The size of an image root unpacked, in GiB. Since ims-utils 2.20 a customize job unpacks the image under
+        C(/tmp/ims_<job id>/image/image-root) and squashes it again beside it (C(transfer.sqsh)), so each
+        concurrent job needs about the root plus half of it (the new squashfs) in C(/tmp).
+      - With it, the findings and the table say how many jobs fit in the free space of C(/tmp) (C(jobs_fit)), and
+        a node where not one fits fails; 0 does not check it.
+    type: float
+    default: 0
 '''
 
 EXAMPLES = r'''
@@ -71,6 +80,7 @@ _value:
   contains:
     nodes:
       description: Per host, C(xname), C(can_run_jobs), C(free_gib) (the least free space of the job paths),
+        C(jobs_fit) (how many jobs the free space of C(/tmp) holds with O(image_root_gib), else null),
         C(live_jobs), C(orphans) (job ids), and C(findings), a list of C(check), C(result) (C(ok), C(info),
         C(warn) or C(fail)), C(seen) and C(fix) (null when nothing is to be done).
       type: dict
@@ -115,6 +125,7 @@ JOB_STATE_WHY = (('failed', 'the job\'s container was stopped or interrupted and
                  ('dead', 'IMS still lists the job but its container is gone or stopped with no signal file; '
                           'IMS errors it within about a minute'))
 BUSY_STATES = ('running', 'finishing')  # module_utils/build_node.py: a cleanup never touches these
+SQUASHFS_RATIO = 0.5  # a squashfs of an image root is at most about half its size (gzip/xz)
 FIX_VOLUMES = ('keep containers that need their volumes off IMS remote build nodes, or copy the data elsewhere: IMS '
                '(ims-sshd clean_remote_node) prunes every unused podman volume of the node when a job ends')
 FIX_OTHERS = ('IMS counts every /tmp/ims_* entry as a current job (numCurrentJobs), so these skew its choice of node; '
@@ -148,6 +159,24 @@ def _ims_checks(status):
     if not status.get('ableToRunJobs') and podman == PODMAN_OK:
         out.append(_finding('IMS: able to run jobs', 'fail', 'IMS says ableToRunJobs: false', FIX_REGISTER))
     return out
+
+
+def job_tmp_gib(image_root_gib):
+    """GiB of /tmp one customize job needs: the unpacked root and the squashfs made of it (at most about half the
+    root's size; ims-utils remote_customize_entrypoint.sh: unsquashfs to image-root, then mksquashfs transfer.sqsh)."""
+    return image_root_gib * (1 + SQUASHFS_RATIO)
+
+
+def _room_check(node, image_root_gib):
+    """How many concurrent jobs the free space of /tmp holds, as a finding, and that number (None: not checked)."""
+    tmp = [e for e in node.get('space') or [] if e.get('path') == '/tmp']
+    if not image_root_gib or not tmp:
+        return [], None
+    free, per_job = float(tmp[0].get('free_gib') or 0), job_tmp_gib(image_root_gib)
+    fit = int(free // per_job)
+    seen = ('%d job%s at once: %.1f GiB free in /tmp, %.1f GiB per job (image root %g GiB unpacked + its new squashfs)'
+            % (fit, '' if fit == 1 else 's', free, per_job, image_root_gib))
+    return [_finding('room for jobs in /tmp', 'ok' if fit else 'fail', seen, FIX_SPACE)], fit
 
 
 def _space_checks(node, min_free, warn_free):
@@ -234,8 +263,8 @@ def _ims_side(entry):
     return findings
 
 
-def _node_side(entry, node, cache_expected, min_free, warn_free):
-    """Findings from what the node itself showed: key, podman, architecture, space, cache."""
+def _node_side(entry, node, cache_expected, min_free, warn_free, image_root_gib=0):
+    """Findings from what the node itself showed: key, podman, architecture, space, room for jobs, cache."""
     findings = []
     if node.get('ims_key_authorized') is not None:
         findings.append(_finding('IMS key authorized for root', 'ok' if node['ims_key_authorized'] else 'fail',
@@ -249,6 +278,7 @@ def _node_side(entry, node, cache_expected, min_free, warn_free):
         findings.append(_finding('architecture (uname -i)', 'ok' if node['arch'] in ARCHES else 'fail',
                                  node['arch'] or '(nothing)', FIX_ARCH))
     findings += _space_checks(node, min_free, warn_free)
+    findings += _room_check(node, image_root_gib)[0]
     if 'cache' in node:
         findings += _cache_checks(node, bool(entry.get('cache_expected', cache_expected)))
     if 'podman_volumes' in node:
@@ -260,7 +290,7 @@ def _node_side(entry, node, cache_expected, min_free, warn_free):
     return findings
 
 
-def _node_report(entry, jobs, cache_expected, min_free, warn_free):
+def _node_report(entry, jobs, cache_expected, min_free, warn_free, image_root_gib=0):
     node = entry.get('node')
     findings = []
     if 'node' in entry and node is None:
@@ -270,7 +300,7 @@ def _node_report(entry, jobs, cache_expected, min_free, warn_free):
                                  'ansible_host, ansible_user, key)'))
     findings += _ims_side(entry)
     if node:
-        findings += _node_side(entry, node, cache_expected, min_free, warn_free)
+        findings += _node_side(entry, node, cache_expected, min_free, warn_free, image_root_gib)
     if entry.get('locked') is not None:
         findings.append(_finding('HSM lock', 'ok' if entry['locked'] else 'warn',
                                  'locked' if entry['locked'] else 'not locked', FIX_LOCK))
@@ -280,18 +310,19 @@ def _node_report(entry, jobs, cache_expected, min_free, warn_free):
         findings += more
     free = [float(e.get('free_gib') or 0) for e in (node or {}).get('space') or []]
     return dict(xname=entry.get('xname'), findings=findings, live_jobs=live, orphans=orphans,
-                free_gib=min(free) if free else None,
+                free_gib=min(free) if free else None, jobs_fit=_room_check(node or {}, image_root_gib)[1],
                 can_run_jobs=not any(f['result'] == 'fail' for f in findings))
 
 
 def _table(order, nodes):
     width = max([4] + [len(h) for h in order])
-    row = '%-' + str(width) + 's  %-14s  %-8s  %-9s  %-4s  %-7s  %s'
-    lines = [row % ('NODE', 'XNAME', 'FREE', 'LIVE JOBS', 'ORPH', 'PROBLEM', 'CAN RUN JOBS')]
+    row = '%-' + str(width) + 's  %-14s  %-8s  %-8s  %-9s  %-4s  %-7s  %s'
+    lines = [row % ('NODE', 'XNAME', 'FREE', 'JOBS FIT', 'LIVE JOBS', 'ORPH', 'PROBLEM', 'CAN RUN JOBS')]
     for h in order:
         n = nodes[h]
         bad = [f for f in n['findings'] if f['result'] in ('fail', 'warn')]
         lines.append(row % (h, n['xname'] or h, '-' if n['free_gib'] is None else '%.1fG' % n['free_gib'],
+                            '-' if n.get('jobs_fit') is None else n['jobs_fit'],
                             len(n['live_jobs']), len(n['orphans']), len(bad), 'yes' if n['can_run_jobs'] else 'NO'))
     for h in order:
         n = nodes[h]
@@ -305,22 +336,23 @@ def _table(order, nodes):
     return lines
 
 
-def build_node_status(entries, live_jobs=None, hosts=None, cache_expected=False, min_free_gib=0, warn_free_gib=0):
+def build_node_status(entries, live_jobs=None, hosts=None, cache_expected=False, min_free_gib=0, warn_free_gib=0,
+                      image_root_gib=0):
     if not isinstance(entries, list) or not all(isinstance(e, dict) and e.get('host') for e in entries):
         raise AnsibleFilterError('build_node_status: expected a list of mappings, each with a host; got %r' % (entries,))
     if live_jobs is not None and not isinstance(live_jobs, list):
         raise AnsibleFilterError('build_node_status: live_jobs must be a list of IMS jobs, got %r' % (live_jobs,))
     try:
-        min_free, warn_free = float(min_free_gib), float(warn_free_gib)
+        min_free, warn_free, root = float(min_free_gib), float(warn_free_gib), float(image_root_gib)
     except (TypeError, ValueError):
-        raise AnsibleFilterError('build_node_status: min_free_gib and warn_free_gib must be numbers, got %r and %r'
-                                 % (min_free_gib, warn_free_gib)) from None
+        raise AnsibleFilterError('build_node_status: min_free_gib, warn_free_gib and image_root_gib must be numbers, '
+                                 'got %r, %r and %r' % (min_free_gib, warn_free_gib, image_root_gib)) from None
     by_host = dict((e['host'], e) for e in entries)
     order = [e['host'] for e in entries] + [h for h in hosts or [] if h not in by_host]
     nodes = {}
     for h in order:
         entry = by_host.get(h) or dict(host=h, xname=None, node=None)
-        nodes[h] = _node_report(entry, live_jobs, cache_expected, min_free, warn_free)
+        nodes[h] = _node_report(entry, live_jobs, cache_expected, min_free, warn_free, root)
     return dict(nodes=nodes, cannot_run_jobs=[h for h in order if not nodes[h]['can_run_jobs']],
                 table=_table(order, nodes))
 

@@ -46,10 +46,10 @@ if [ -x /usr/bin/podman ]; then
     bash_path=$(command -v bash)
     files=""
     for b in sleep bash touch echo; do
-        p=$(command -v $b || true)
+        p=$(type -P $b || true)
         case "$p" in /*) files="$files ${p#/} $(ldd $p | grep -o '/[^ ]*' | sed 's,^/,,' | tr '\n' ' ')";; esac
     done
-    tar -C / -chf $ctx/root.tar $files
+    tar -C / -chf $ctx/root.tar $(printf '%%s\n' $files | sort -u)
     tar -C $ctx -rf $ctx/root.tar ims-job.sh
     podman import --change "CMD [\"$bash_path\", \"/ims-job.sh\"]" $ctx/root.tar \
         localhost/ims-remote-$ID:1.0.0 >/dev/null
@@ -168,13 +168,16 @@ def leave_footprint(app, job, publish):
 
 
 def end_job(app, job_id):
-    """The job pod's end on the node: clean_remote_node, unless the test wants an orphan."""
+    """The job pod's end on the node: clean_remote_node; or, when the test wants an orphan, the abrupt end, which
+    only runs `podman stop ims-<id>` (FACTS section 9; the container's trap then touches remote_error)."""
     with app.lock:
         job = app.data['jobs'].get(job_id)
         sim = app.data['job_sim'].get(job_id) or {}
     if job and job['remote_build_node'] and sim.get('footprint') and not sim.get('orphan'):
         run_on_node(app, job['remote_build_node'], CLEAN % {'id': job_id})
         sim['footprint'] = None
+    elif job and job['remote_build_node'] and sim.get('footprint'):
+        run_on_node(app, job['remote_build_node'], NODE_EVENTS['terminate'] % {'id': job_id} + ' 2>&1 || true')
 
 
 def validate_patch(body):
