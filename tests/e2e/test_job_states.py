@@ -41,7 +41,7 @@ def test_status_and_cleanup_tell_job_states_apart(csm_sim, node, run_playbook, t
     csm_sim.set_nodes(node.node_map())
     api(csm_sim, 'POST', '/apis/ims/v3/remote-build-nodes', {'xname': XNAME}, want=201)
     node_sh(NODE, "echo '%s' >> /root/.ssh/authorized_keys" % csm_sim.ims_public_key.strip())
-    running, finishing, failed, dead = [csm_sim.start_job(XNAME)['id'] for _ in range(4)]
+    running, finishing, failed, dead = [csm_sim.start_job(XNAME)['id'] for _job in range(4)]
     csm_sim.move_job(finishing, node='exiting')   # ims-utils made the new squashfs: remote_exiting
     csm_sim.move_job(failed, node='terminate')    # podman stop: the container's trap touches remote_error
     csm_sim.move_job(dead, node='kill')           # the container is gone, no signal file

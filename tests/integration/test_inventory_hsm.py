@@ -194,10 +194,10 @@ def test_group_with_no_member_left_is_made_empty_with_a_warning(csm_sim, tmp_pat
     assert rc == 0, out
     assert hosts(data) == {'x3000c0s17b2n0'}  # ims_builders' aarch64 member; blue has none
     assert 'no member of HSM group blue passes the other filters; its group blue is empty' in out, out
-    assert 'ims_builders' not in out.split('no member of HSM group')[-1].split('.')[0]
+    assert 'ims_builders' not in out.rsplit('no member of HSM group', maxsplit=1)[-1].split('.')[0]
     rc, _data, out = inventory(csm_sim, tmp_path, {'hsm_groups': ['blue'], 'arch': ['aarch64']},
                                args=('--graph', 'blue'))
-    assert rc == 0 and '@blue:' in out and 'x3000' not in out.split('@blue:')[-1], out
+    assert rc == 0 and '@blue:' in out and 'x3000' not in out.rsplit('@blue:', maxsplit=1)[-1], out
 
 
 def test_label_with_dot_and_dash_becomes_underscores(csm_sim, tmp_path):

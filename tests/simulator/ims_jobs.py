@@ -272,15 +272,15 @@ def register(app):
             body = None
         if not body:
             return ims_problem(400, 'No input provided. Determine the specific information that is missing '
-                                'or invalid and then re-run the request with valid information.')
+                                    'or invalid and then re-run the request with valid information.')
         if not isinstance(body, dict):
             return ims_problem(422, 'Input data was understood, but failed validation. Re-run request with valid '
-                                'input values for the fields indicated in the response.',
-                           errors={'_schema': ['Invalid input type.']})
+                                    'input values for the fields indicated in the response.',
+                               errors={'_schema': ['Invalid input type.']})
         errors = validate_patch(body)
         if errors:
             return ims_problem(422, 'Input data was understood, but failed validation. Re-run request with valid '
-                                'input values for the fields indicated in the response.', errors=errors)
+                                    'input values for the fields indicated in the response.', errors=errors)
         with app.lock:
             jobs(app)[job_id].update(body)
             return ok(deepcopy(jobs(app)[job_id]))
