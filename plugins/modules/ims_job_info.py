@@ -52,9 +52,9 @@ options:
     default: []
   node_states:
     description:
-      - What the node shows of each job, by job id, as RV(cray.csm.build_node_info#module:footprints) of
-        M(cray.csm.build_node_info) gives it (C(state)) - C(running), C(finishing), C(failed) or C(dead) - for
-        example C({{ node.footprints | items2dict(key_name='job_id', value_name='state') }}).
+      - What the node shows of each job, by job id - C(running), C(finishing), C(failed) or C(dead) - as the
+        C(state) of each of RV(cray.csm.build_node_info#module:footprints) of M(cray.csm.build_node_info) (see the
+        examples).
       - Each live job and orphan named here gets it as C(node_state). A footprint the node shows C(running) or
         C(finishing) is never an orphan, whatever IMS says of its job.
     type: dict
@@ -92,6 +92,17 @@ EXAMPLES = r'''
     patterns: ims_*
     file_type: directory
   register: job_dirs
+
+- name: Read the node's job footprints and what it shows of each job
+  cray.csm.build_node_info:
+    paths: []
+  register: node
+
+- name: Live jobs and orphans, with what the node shows of each (running or finishing is never an orphan)
+  cray.csm.ims_job_info:
+    footprints: "{{ node.footprints | map(attribute='job_id') | list }}"
+    node_states: "{{ node.footprints | items2dict(key_name='job_id', value_name='state') }}"
+  delegate_to: localhost
 
 - name: Wait up to an hour until the node runs no IMS job
   cray.csm.ims_job_info:

@@ -25,9 +25,8 @@ class Nodes(nodes.Nodes):
     """Container nodes started for one test module (Nodes(key) of tests/testbed/nodes.py); removed at the end."""
 
     # The nodes' /tmp is a tmpfs sized from the machine's memory: a small CI machine must not
-    # fall below the playbook's free-space minimum, nor below one job's room in /tmp (the simulator's
-    # job image is a few MiB, not a 15 GiB root). Tests of the minimum pass their own (-e wins).
-    group_vars = {'remote_build_node_min_free_gib': 0.5, 'remote_build_node_image_root_gib': 0.1}
+    # fall below the playbook's free-space minimum. Tests of the minimum pass their own (-e wins).
+    group_vars = dict(nodes.Nodes.group_vars, remote_build_node_min_free_gib=0.5)
 
 
 class Result(object):
