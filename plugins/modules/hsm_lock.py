@@ -116,17 +116,17 @@ blocked:
             "ExpirationTime": "2026-12-01T09:46:29Z", "ReservationDisabled": false}]
 '''
 
-from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError
 import time
 
+from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError
 from ansible_collections.cray.csm.plugins.module_utils.hsm import (EXPIRED_KEPT, blocked, component_ids, expired_since,
                                                                    lock_status, named, why_blocked)
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
 from ansible_collections.cray.csm.plugins.module_utils.paths import hsm_locks
 
 ALREADY = {True: 'Component is Locked', False: 'Component is Unlocked'}
-FLEXIBLE_NOTHING_DONE = 'Component is Reserved'  # HSM's 400 when flexible changed nothing, whatever the reason
-# HSM's 400s (rigid) when another client reserved a component or disabled its reservations after our status read
+# HSM's 400s when another client reserved a component or disabled its reservations after our status read (rigid),
+# or when flexible changed nothing, whatever the reason ('Component is Reserved' then too)
 HELD = ('Component is Reserved', 'Component reservations are disabled')
 
 
