@@ -206,7 +206,7 @@ def test_builder_survives_reboot_through_the_cfs_layer(bed):
         ('secret missing', dict(args=['-e', 'ims_computes_ceph_secret=no-such-secret']),
          ['Secret default/no-such-secret was not found']),
         ('secret unreadable', dict(kubeconfig=wrong),
-         ['Reading Secret default/csi-kube-secret failed', 'is forbidden',
+         ['Reading Secret default/csi-kube-secret failed', 'orbidden',
           'service account (cray-cfs) must be allowed to get Secrets in namespace default']),
         ('monitors unset', dict(args=['-e', '{"ceph_buildcache_monitors": []}']), ['set ceph_buildcache_monitors']),
         ('rbd missing', dict(args=['-e', 'ceph_buildcache_image=%s-none' % RUN]),
