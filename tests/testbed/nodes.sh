@@ -106,7 +106,8 @@ exec /bin/uname "\$@"
 EOF
     fi
     local i
-    for i in $(seq 1 60); do
+    # 60 s: on a loaded 2-CPU machine a node's first sshd start (host keys made at boot) took over 30 s.
+    for i in $(seq 1 120); do
         if ssh_ok "$port" "$name"; then
             echo "nodes.sh: $name up: ssh -i $KEY -p $port root@127.0.0.1"
             return
@@ -114,7 +115,7 @@ EOF
         sleep 0.5
     done
     podman logs --tail 20 "$name" >&2 || true
-    die "$name: no SSH answer on 127.0.0.1:$port after 30 s"
+    die "$name: no SSH answer on 127.0.0.1:$port after 60 s"
 }
 
 cmd_down() {
