@@ -106,8 +106,11 @@ def bed(ceph, layer, _csm_sim_process, tmp_path_factory):  # noqa: F811 - layer 
         yield bed
     finally:
         nodes.down()
+        sh('bash', os.path.join(TESTBED, 'nodes.sh'), 'down', NODE)  # also when `up` failed half-way
         sh('podman', 'rmi', '-f', BOOT_IMAGE)
-        for _attempt in range(10):  # a watcher of a killed rbd-fuse can linger for about 30 s
+        # rbd-fuse opens every image of the pool: another node's rbd-fuse (another test's) keeps a watch on
+        # this one too, and a killed client's lingers for about 30 s. Retried, then left for a later run.
+        for _attempt in range(10):
             if rbd('info', 'kube/' + RBD_NAME).returncode != 0 or rbd('rm', '--no-progress', 'kube/' + RBD_NAME).returncode == 0:
                 break
             time.sleep(5)
