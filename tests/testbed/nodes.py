@@ -91,6 +91,14 @@ class Nodes(object):
         self.hosts[name] = dict(xname=xname, port=port)
         return port
 
+    def reboot(self, name):
+        """Reboot a node (nodes.sh reboot): recreated from its image, same name and port; what it held at run
+        time (files written to its root, mounts, keys added after boot) is gone, data in Ceph stays."""
+        out = nodes_sh('reboot', name, env=self.env)
+        if self.echo:
+            self.echo.write(out)
+        return out
+
     def down(self):
         """Remove the nodes started here (whatever fails, the others are still removed)."""
         for name in self.hosts:
