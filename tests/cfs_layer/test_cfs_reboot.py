@@ -160,18 +160,16 @@ class Bed(object):
         return self.sim.api('GET', IMS + '/status/' + XNAME)
 
     def job_lands(self):
-        """Can IMS put a job on the node? A job started there over SSH with the IMS key (the simulator's
-        control route, as the job pod does), and where IMS places a new job when it has POST /v3/jobs."""
-        status, out = self.sim.request('POST', '/_sim/ims/jobs', {'remote_build_node': XNAME, 'publish': False})
-        landed = status == 201 and out['_sim']['footprint'] is not None
+        """Does a new IMS job land on the node? Placed as POST /v3/jobs places it (the simulator's
+        find_remote_node_for_job: an SSH check with the IMS key of every registered node, the job's arch,
+        the fewest jobs; none passes -> the job runs in Kubernetes), its footprint left there over SSH."""
+        job = self.sim.place_job(publish=False)
+        landed = job['remote_build_node'] == XNAME
         if landed:
-            self.sim.move_job(out['id'], 'finish')
-        placed = self.sim.request('POST', '/apis/ims/v3/jobs', {
-            'job_type': 'create', 'artifact_id': str(uuid.uuid4()), 'public_key_id': str(uuid.uuid4()),
-            'image_root_archive_name': RUN}, headers={'Authorization': 'Bearer ' + self.sim.token()})
-        if placed[0] not in (404, 405):  # the simulator places jobs
-            assert placed[0] == 201, placed
-            assert (placed[1].get('remote_build_node') == XNAME) == landed, (placed, landed)
+            assert job['_sim']['footprint'] is not None, job
+            self.sim.move_job(job['id'], 'finish')
+        else:
+            assert job['remote_build_node'] == '', job  # the only registered node failed the check
         return landed
 
 
