@@ -37,6 +37,21 @@ options:
   client_secret:
     env:
       - name: CSM_CLIENT_SECRET
+  client_id:
+    env:
+      - name: CSM_CLIENT_ID
+  validate_certs:
+    env:
+      - name: CSM_VALIDATE_CERTS
+  ca_path:
+    env:
+      - name: CSM_CA_PATH
+  timeout:
+    env:
+      - name: CSM_TIMEOUT
+  retries:
+    env:
+      - name: CSM_RETRIES
   role:
     description: Keep only nodes with one of these HSM roles (for example C(Compute)); case does not matter.
     type: list
