@@ -8,7 +8,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: hsm
 short_description: Nodes from CSM's Hardware State Manager (HSM) as an inventory
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reads the nodes of HSM (C(GET /apis/smd/hsm/v2/State/Components?type=Node)) and its groups
     (C(GET /apis/smd/hsm/v2/groups)), two requests per run, through the collection's one CSM client, with
