@@ -15,10 +15,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 DOCS = os.path.join(ROOT, 'docs')
 OUT = os.path.join(DOCS, 'docsite', 'rst')
 LABEL = 'ansible_collections.cray.csm.docsite.%s'
-# The pages of the site, in the order of its table of contents (docs/docsite/extra-docs.yml).
-PAGES = ['procedure', 'authentication', 'cores', 'remote_build_node', 'build_remote_node_image',
-         'configure_remote_build_nodes', 'ims_computes', 'remote_build_node_status', 'clean_remote_build_node',
-         'remove_remote_build_node', 'interrupted_runs', 'execution_environment', 'demo-output']
+# The sections of the site's table of contents (docs/docsite/extra-docs.yml, written here too); a page of
+# docs/ that none names goes under "More guides", so a new page is in the site without a change here.
+SECTIONS = [('User guides', ['procedure', 'authentication', 'cores', 'interrupted_runs', 'execution_environment']),
+            ('Playbooks', ['configure_remote_build_nodes', 'build_remote_node_image', 'ims_computes', 'remote_build_node',
+                           'remote_build_node_status', 'clean_remote_build_node', 'remove_remote_build_node',
+                           'demo-output'])]
+ALL = sorted(f[:-3] for f in os.listdir(DOCS) if f.endswith('.md'))
+SECTIONS = [(t, [p for p in pages if p in ALL]) for t, pages in SECTIONS]
+SECTIONS.append(('More guides', [p for p in ALL if not any(p in pages for _t, pages in SECTIONS)]))
+PAGES = [p for _t, pages in SECTIONS for p in pages]
 UNDERLINE = {1: '=', 2: '-', 3: '^', 4: '"'}
 
 
@@ -153,14 +159,22 @@ def convert(name, text):
     return note + '\n'.join(out).rstrip() + '\n'
 
 
+def extra_docs():
+    """docs/docsite/extra-docs.yml: the table of contents of the pages."""
+    lines = ['---', '# Made by tests/tools/md2rst.py from the pages in docs/ (their .rst beside it, in rst/).', 'sections:']
+    for title, pages in SECTIONS:
+        if pages:
+            lines += ['  - title: %s' % title, '    toctree:'] + ['      - %s' % p.replace('-', '_') for p in pages]
+    return '\n'.join(lines) + '\n'
+
+
 def main(argv):
     check = '--check' in argv
     stale = []
     os.makedirs(OUT, exist_ok=True)
-    for name in PAGES:
-        with open(os.path.join(DOCS, name + '.md')) as f:
-            rst = convert(name, f.read())
-        path = os.path.join(OUT, name.replace('-', '_') + '.rst')
+    made = [(os.path.join(OUT, name.replace('-', '_') + '.rst'), convert(name, open(os.path.join(DOCS, name + '.md')).read()))
+            for name in PAGES] + [(os.path.join(DOCS, 'docsite', 'extra-docs.yml'), extra_docs())]
+    for path, rst in made:
         old = open(path).read() if os.path.exists(path) else None
         if old != rst:
             stale.append(os.path.relpath(path, ROOT))
