@@ -8,7 +8,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: hsm
 short_description: Nodes from CSM's Hardware State Manager (HSM) as an inventory
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reads the nodes of HSM (C(GET /apis/smd/hsm/v2/State/Components?type=Node)) and its groups
     (C(GET /apis/smd/hsm/v2/groups)), two requests per run, through the collection's one CSM client, with
@@ -42,6 +42,18 @@ options:
   client_secret:
     env:
       - name: CSM_CLIENT_SECRET
+  client_id:
+    env:
+      - name: CSM_CLIENT_ID
+  validate_certs:
+    env:
+      - name: CSM_VALIDATE_CERTS
+  ca_path:
+    env:
+      - name: CSM_CA_PATH
+  timeout:
+    env:
+      - name: CSM_TIMEOUT
   role:
     description: Keep only nodes with one of these HSM roles (for example C(Compute)); case does not matter.
     type: list

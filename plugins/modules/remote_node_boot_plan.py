@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: remote_node_boot_plan
 short_description: Plan the builder image boots of remote build nodes, one BOS session per architecture
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reads the nodes O(xnames) from HSM in one request (C(GET /apis/smd/hsm/v2/State/Components?id=...)) and
     returns their architecture (C(X86) to C(x86_64), C(ARM) to C(aarch64)) and power state. Fails, changing

@@ -222,3 +222,48 @@ def test_gateway_fault_fails_after_one_repeat_by_default(csm_sim, tmp_path):
     csm_sim.clear_log()
     rc, _data, out = inventory(csm_sim, tmp_path, {'retries': None}, env={'CSM_RETRIES': '2'})
     assert rc != 0 and len([p for p in hsm_requests(csm_sim) if p[1].endswith('/State/Components')]) == 3
+
+
+# Each environment variable the plugin's documentation names, alone, changes what the inventory does.
+
+def test_env_client_id(csm_sim, tmp_path):
+    rc, _data, out = inventory(csm_sim, tmp_path, {}, env={'CSM_CLIENT_ID': 'guide25-nobody'})
+    assert rc != 0 and "Keycloak refused client_id 'guide25-nobody'" in out
+    rc, _data, out = inventory(csm_sim, tmp_path, {}, env={'CSM_CLIENT_ID': 'admin-client'})
+    assert rc == 0, out
+
+
+def test_env_retries(csm_sim, tmp_path):
+    # the config leaves retries out: only CSM_RETRIES sets it (a fault that answers 503 once)
+    csm_sim.fault(path='/apis/smd/hsm/v2/State/Components', status=503, times=1)
+    rc, _data, out = inventory(csm_sim, tmp_path, {'retries': None}, env={'CSM_RETRIES': '0'})
+    assert rc != 0 and 'HTTP 503' in out
+    csm_sim.fault(path='/apis/smd/hsm/v2/State/Components', status=503, times=1)
+    rc, data, out = inventory(csm_sim, tmp_path, {'retries': None}, env={'CSM_RETRIES': '1'})
+    csm_sim.clear_faults()
+    assert rc == 0, out
+    assert X86[0] in hosts(data)
+
+
+def test_env_timeout(csm_sim, tmp_path):
+    # an answer 3 s late: a 1 s CSM_TIMEOUT gives up, the default (30 s) waits for it
+    csm_sim.fault(path='/apis/smd/hsm/v2/State/Components', delay=3, times=1)
+    rc, _data, out = inventory(csm_sim, tmp_path, {}, env={'CSM_TIMEOUT': '1'})
+    csm_sim.clear_faults()
+    assert rc != 0 and 'cray.csm.hsm could not read HSM' in out and 'timed out' in out.lower()
+    csm_sim.fault(path='/apis/smd/hsm/v2/State/Components', delay=3, times=1)
+    rc, _data, out = inventory(csm_sim, tmp_path, {})
+    csm_sim.clear_faults()
+    assert rc == 0, out
+
+
+def test_env_ca_path_and_validate_certs(csm_sim_tls, tmp_path):
+    sim = csm_sim_tls
+    rc, _data, out = inventory(sim, tmp_path, {})
+    assert rc != 0 and 'TLS verification' in out  # the simulator's CA is not one of the system's
+    rc, data, out = inventory(sim, tmp_path, {}, env={'CSM_CA_PATH': sim.ca_path})
+    assert rc == 0, out
+    assert X86[0] in hosts(data)
+    rc, data, out = inventory(sim, tmp_path, {}, env={'CSM_VALIDATE_CERTS': 'false'})
+    assert rc == 0, out
+    assert X86[0] in hosts(data)
