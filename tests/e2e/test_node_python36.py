@@ -2,7 +2,7 @@
 tests/testbed/podman_setup.sh: Debian's Python removed, /usr/bin/python3 a real Python 3.6.15).
 
 ansible-core 2.16 runs modules with Python 3.6: remote_build_node configures and registers the node.
-ansible-core 2.17 and newer cannot: the playbooks stop the node at their first task (playbooks/tasks/
+ansible-core 2.17 and newer cannot: the playbooks stop the node at the role's first task (roles/remote_build_node/tasks/
 node_python.yml, raw only), naming both ways out, before anything changes on the node, in HSM or in IMS.
 The test runs with the core of the venv it runs in (tests/run --only e2e --core 2.16,2.19).
 """
