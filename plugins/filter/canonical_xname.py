@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: canonical_xname
 short_description: A node xname in the form HSM stores it
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Trims white space, strips leading zeros from each number and lower-cases a node xname, as HSM does with
     every xname it is given (hms-xname C(NormalizeHMSCompID)), for example C(X3000C0S19B04N0) to

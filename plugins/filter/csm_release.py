@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: csm_release
 short_description: One CSM release from the product catalog, with its configuration and barebones image
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Takes the C(csm) entry of the C(cray-product-catalog) ConfigMap (namespace C(services)), the YAML text that
     C(kubectl -n services get cm cray-product-catalog -o jsonpath='{.data.csm}') prints, or that text already parsed.

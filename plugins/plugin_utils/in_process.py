@@ -247,13 +247,22 @@ def _clean_warnings():
         clear()
 
 
+def _stdout_is_a_document():
+    """True when the stdout callback writes a document a program reads (ansible.posix.json, json, jsonl,
+    community.general's): a progress line on stdout would break it, so it goes to stderr instead."""
+    callback = str(C.config.get_config_value('DEFAULT_STDOUT_CALLBACK') or '')
+    return 'json' in callback.rsplit('.', 1)[-1].lower()
+
+
 @contextmanager
 def _progress(module_name, host):
-    """Progress lines of a long wait, shown while the task runs (CsmModule.report_progress)."""
+    """Progress lines of a long wait, shown while the task runs (CsmModule.report_progress): on stdout for a
+    person, on stderr when stdout is a JSON document."""
     started = time.time()
+    to_stderr = _stdout_is_a_document()
 
     def show(message):
-        display.display('%s [%s] %s (%ds)' % (module_name, host, message, time.time() - started))
+        display.display('%s [%s] %s (%ds)' % (module_name, host, message, time.time() - started), stderr=to_stderr)
     CsmModule.progress_hook = staticmethod(show)
     try:
         yield

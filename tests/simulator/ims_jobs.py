@@ -13,6 +13,7 @@ import uuid
 
 from core import deepcopy, no_content, ok, problem
 from ims import NOT_FOUND, P, node_status, ssh_connect
+from ims import problem as ims_problem  # IMS's own: no `type` (the control routes use core's)
 
 # models/jobs.py STATUS_TYPES, in order; the spec's JobStatuses lacks packaging_artifacts.
 STATUSES = ('creating', 'fetching_image', 'fetching_recipe', 'waiting_for_repos', 'building_image',
@@ -29,17 +30,31 @@ HINT = ('Determine the specific information that is missing or invalid and then 
 FIRST_REMOTE_PORT = 2022  # ims-utils prep-env.sh
 
 # What prep-env.sh leaves on the node: /tmp/ims_<id>/image/ (with the image squashfs), the image
-# ims-remote-<id>:1.0.0 (podman load; here podman import of a tiny root that sleeps), and the
+# ims-remote-<id>:1.0.0 (podman load; here podman import of a tiny root with bash), and the
 # container ims-<id> (podman run -p <port>:22 -v ...:/mnt/image:U,Z --privileged --detach).
 # When podman cannot start it, podman run leaves it Created: reported as such.
+# The container's job script traps SIGTERM/SIGINT and touches /mnt/image/remote_error as ims-utils
+# remote_customize_entrypoint.sh does (IMS 3.32+); `echo` is there for the pod's heartbeat
+# (podman exec ims-<id> echo heartbeat, ims-sshd entrypoint.sh wait_for_remote_complete).
 FOOTPRINT = r'''set -e
 ID=%(id)s
 mkdir -p /tmp/ims_$ID/image/
 : > /tmp/ims_$ID/image/image.sqsh
 if [ -x /usr/bin/podman ]; then
-    files="usr/bin/sleep $(ldd /usr/bin/sleep | grep -o '/[^ ]*' | sed 's,^/,,')"
-    tar -C / -chf - $files | podman import --change 'CMD ["/usr/bin/sleep", "infinity"]' - \
+    ctx=$(mktemp -d)
+    printf '%%s\n' "trap 'touch /mnt/image/remote_error; exit 1' TERM INT" 'while :; do sleep 1 & wait $!; done' \
+        > $ctx/ims-job.sh
+    bash_path=$(command -v bash)
+    files=""
+    for b in sleep bash touch echo; do
+        p=$(type -P $b || true)
+        case "$p" in /*) files="$files ${p#/} $(ldd $p | grep -o '/[^ ]*' | sed 's,^/,,' | tr '\n' ' ')";; esac
+    done
+    tar -C / -chf $ctx/root.tar $(printf '%%s\n' $files | sort -u)
+    tar -C $ctx -rf $ctx/root.tar ims-job.sh
+    podman import --change "CMD [\"$bash_path\", \"/ims-job.sh\"]" $ctx/root.tar \
         localhost/ims-remote-$ID:1.0.0 >/dev/null
+    rm -rf $ctx
     port=""
     if [ %(publish)s = 1 ]; then
         used=$(podman ps -a --format '{{.Ports}}')
@@ -72,13 +87,23 @@ exit 0
 '''
 
 
+# What happens to a job on the node, for tests (POST /_sim/ims/jobs/<id> {"node": ...}): its end of build
+# (ims-utils touches remote_exiting), a stop (the trap touches remote_error), a kill (the container is gone, no
+# signal file: the pod's heartbeat fails until IMS errors the job).
+NODE_EVENTS = {
+    'exiting': 'touch /tmp/ims_%(id)s/image/remote_exiting',
+    'terminate': 'podman stop -t 20 ims-%(id)s >/dev/null',
+    'kill': 'podman rm -f -t 0 ims-%(id)s >/dev/null',
+}
+
+
 def load(app):
     app.data['jobs'] = {}  # id -> record, in creation order (IMS keeps a dict too)
     app.data['job_sim'] = {}  # id -> {'orphan': bool, 'footprint': {...}}: what only the simulator knows
 
 
 def not_found():
-    return problem(404, NOT_FOUND)
+    return ims_problem(404, NOT_FOUND)
 
 
 def now():
@@ -163,13 +188,16 @@ def leave_footprint(app, job, publish):
 
 
 def end_job(app, job_id):
-    """The job pod's end on the node: clean_remote_node, unless the test wants an orphan."""
+    """The job pod's end on the node: clean_remote_node; or, when the test wants an orphan, the abrupt end, which
+    only runs `podman stop ims-<id>` (FACTS section 9; the container's trap then touches remote_error)."""
     with app.lock:
         job = app.data['jobs'].get(job_id)
         sim = app.data['job_sim'].get(job_id) or {}
     if job and job['remote_build_node'] and sim.get('footprint') and not sim.get('orphan'):
         run_on_node(app, job['remote_build_node'], CLEAN % {'id': job_id})
         sim['footprint'] = None
+    elif job and job['remote_build_node'] and sim.get('footprint'):
+        run_on_node(app, job['remote_build_node'], NODE_EVENTS['terminate'] % {'id': job_id} + ' 2>&1 || true')
 
 
 def validate_patch(body):
@@ -206,17 +234,17 @@ def register(app):
         statuses = [s.lower() for s in req.query.get('status', [])]
         for s in statuses:
             if s not in STATUSES:
-                return problem(400, 'Unsupported status %s in query parameters. %s' % (s, HINT))
+                return ims_problem(400, 'Unsupported status %s in query parameters. %s' % (s, HINT))
         job_type = req.arg('job_type')  # QUIRK: one value (request.args.get), the spec says an array
         if job_type and job_type not in JOB_TYPES:
-            return problem(400, 'Unsupported job_type %s in query parameters. %s' % (job_type, HINT))
+            return ims_problem(400, 'Unsupported job_type %s in query parameters. %s' % (job_type, HINT))
         max_age = None
         age = req.arg('age')
         if age is not None:
             try:
                 max_age = age_to_timestamp(age)
             except (OverflowError, ValueError):
-                return problem(400, 'Unsupported age %s in query parameters. %s' % (age, HINT))
+                return ims_problem(400, 'Unsupported age %s in query parameters. %s' % (age, HINT))
         with app.lock:
             doomed = [i for i, j in jobs(app).items()
                       if (not statuses or j['status'] in statuses)
@@ -263,16 +291,16 @@ def register(app):
         except ValueError:
             body = None
         if not body:
-            return problem(400, 'No input provided. Determine the specific information that is missing '
-                                'or invalid and then re-run the request with valid information.')
+            return ims_problem(400, 'No input provided. Determine the specific information that is missing '
+                                    'or invalid and then re-run the request with valid information.')
         if not isinstance(body, dict):
-            return problem(422, 'Input data was understood, but failed validation. Re-run request with valid '
-                                'input values for the fields indicated in the response.',
-                           errors={'_schema': ['Invalid input type.']})
+            return ims_problem(422, 'Input data was understood, but failed validation. Re-run request with valid '
+                                    'input values for the fields indicated in the response.',
+                               errors={'_schema': ['Invalid input type.']})
         errors = validate_patch(body)
         if errors:
-            return problem(422, 'Input data was understood, but failed validation. Re-run request with valid '
-                                'input values for the fields indicated in the response.', errors=errors)
+            return ims_problem(422, 'Input data was understood, but failed validation. Re-run request with valid '
+                                    'input values for the fields indicated in the response.', errors=errors)
         with app.lock:
             jobs(app)[job_id].update(body)
             return ok(deepcopy(jobs(app)[job_id]))
@@ -343,6 +371,20 @@ def register_control(app):
             if 'orphan' in b:
                 sim['orphan'] = bool(b['orphan'])
             action = b.get('action')
+            event = b.get('node')
+        if event is not None:
+            if event not in NODE_EVENTS or not job['remote_build_node']:
+                return problem(400, 'node must be one of %s, for a job on a node' % sorted(NODE_EVENTS))
+            try:
+                run_on_node(app, job['remote_build_node'], NODE_EVENTS[event] % {'id': job_id})
+            except Exception as exc:  # noqa: BLE001
+                return problem(502, 'could not %s the job on %s: %s' % (event, job['remote_build_node'], exc))
+            if action is None and 'status' not in b:
+                with app.lock:
+                    out = deepcopy(job)
+                    out['_sim'] = deepcopy(sim)
+                return ok(out)
+        with app.lock:
             if action == 'finish':
                 status = 'success'
             elif action == 'fail':

@@ -5,7 +5,8 @@
 #   3. build localhost/csm-node-base (debootstrap minbase + sshd + systemd) and
 #      localhost/csm-node-podman (the same plus podman and iptables), reusing them when present;
 #   4. build localhost/csm-node-zypper: a node WITHOUT podman that installs it the SLES way (zypper,
-#      from stand-in Nexus repositories inside the node, see build_zypper_image).
+#      from stand-in Nexus repositories inside the node, see build_zypper_image);
+#   5. build localhost/csm-node-py36: the podman node whose only Python is 3.6 (see build_py36_image).
 # Environment:
 #   CSM_TESTBED_CACHE   cache directory for rootfs tarballs (default /var/cache/csm-testbed)
 #   CSM_TESTBED_REBUILD=1  rebuild both images even when they exist
@@ -15,6 +16,9 @@ set -euo pipefail
 BASE_IMAGE=localhost/csm-node-base
 PODMAN_IMAGE=localhost/csm-node-podman
 ZYPPER_IMAGE=localhost/csm-node-zypper
+PY36_IMAGE=localhost/csm-node-py36
+# Bump when the Python 3.6 image's recipe changes.
+PY36_RECIPE=1
 SUITE=bookworm
 # Bump when the image recipe changes: images with another value are rebuilt.
 RECIPE=7
@@ -218,6 +222,37 @@ EOF
     build_on_base "$ZYPPER_IMAGE" "$base_id" "$ctx" "apt and rpmbuild inside the image"
 }
 
+# A node whose only Python is 3.6, as /usr/bin/python3 is on SLES 15: the podman image with Debian's
+# Python removed and pyenv's 3.6.15 (built on this machine, the same Debian) copied in at the same path,
+# /usr/bin/python3 linking to it. ansible-core 2.17 and newer cannot run modules with it. Skipped (and
+# said so) when this machine has no Python 3.6 to copy; CSM_TESTBED_PY36 names another one.
+build_py36_image() {
+    local base_id ctx py36=${CSM_TESTBED_PY36:-/root/.pyenv/versions/3.6.15}
+    if [ ! -x "$py36/bin/python3.6" ]; then log "no Python 3.6 at $py36: not building $PY36_IMAGE"; return; fi
+    base_id=$(podman image inspect --format '{{.Id}}' "$PODMAN_IMAGE")
+    if [ "${CSM_TESTBED_REBUILD:-0}" != 1 ] && [ "$(image_label "$PY36_IMAGE" csm.testbed.base)" = "$base_id" ] &&
+        [ "$(image_label "$PY36_IMAGE" csm.testbed.py36_recipe)" = "$PY36_RECIPE" ]; then
+        log "reusing $PY36_IMAGE"; return
+    fi
+    ctx=$(mktemp -d)
+    tar -C / --exclude='*/test' --exclude='*/__pycache__' -cf "$ctx/py36.tar" "${py36#/}"
+    cat >"$ctx/Containerfile" <<EOF
+FROM $PODMAN_IMAGE
+ADD py36.tar /
+RUN DEBIAN_FRONTEND=noninteractive dpkg --purge --force-depends python3 python3-apt python3-minimal \
+        \$(dpkg-query -W -f='\${Package}\n' 'python3.*' 'libpython3*' | sort -u) && \
+    ln -s $py36/bin/python3.6 /usr/bin/python3 && \
+    test "\$(ls /usr/bin | grep -c '^python')" = 1 && /usr/bin/python3 -c 'import sys; assert sys.version_info[:2] == (3, 6)'
+LABEL csm.testbed.recipe=$RECIPE csm.testbed.base=$base_id csm.testbed.py36_recipe=$PY36_RECIPE
+CMD ["/sbin/init"]
+EOF
+    log "building $PY36_IMAGE (Python 3.6 only)"
+    podman build --pull=never -t "$PY36_IMAGE" "$ctx" >"$CACHE/csm-node-py36-build.log" 2>&1 ||
+        { rm -rf "$ctx"; die "podman build failed, see $CACHE/csm-node-py36-build.log"; }
+    rm -rf "$ctx"
+    log "built $PY36_IMAGE"
+}
+
 podman_runs() { podman run --rm --pull=never "$BASE_IMAGE" /bin/true >/dev/null 2>&1; }
 
 ensure_podman_runs() {
@@ -251,4 +286,5 @@ build_base
 ensure_podman_runs
 build_podman_image
 build_zypper_image
-log "ready: $BASE_IMAGE $PODMAN_IMAGE $ZYPPER_IMAGE"
+build_py36_image
+log "ready: $BASE_IMAGE $PODMAN_IMAGE $ZYPPER_IMAGE $PY36_IMAGE"

@@ -155,6 +155,10 @@ class CsmSim(object):
             kw['action'] = action
         return self._control('POST', 'ims/jobs/' + job_id, kw)
 
+    def set_secret(self, namespace, name, data, readers=None):
+        """A Kubernetes Secret ({key: text}); with readers (bearer tokens) any other caller gets 403."""
+        return self._control('POST', 'k8s/secrets', dict(namespace=namespace, name=name, data=data, readers=readers))
+
     def expire_tokens(self):
         self._control('POST', 'tokens/expire')
 
