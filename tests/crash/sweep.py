@@ -41,6 +41,7 @@ BINDS = ['/tmp', '/var/lib/containers', '/var/tmp']
 MARKER = 'crash-marker'
 FINAL_JOB = ('success', 'error')
 PACKAGES_TASK = 'Install packages (apt)'
+UUID = re.compile(r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}')
 SIGNALS = {'SIGKILL': signal.SIGKILL, 'SIGINT': signal.SIGINT}
 
 
@@ -238,6 +239,8 @@ class Scenario(object):
     def comparable(self, snap):
         """The snapshot without what an equal run may change: per-point image names, free space."""
         snap = json.loads(json.dumps(snap))
+        for key, values in snap['api'].items():  # ids (in BOS session names too) differ between equal runs
+            snap['api'][key] = sorted(UUID.sub('<id>', v) for v in values)
         for name in self.nodes.hosts:
             st = snap[name]
             st['loops'] = [re.sub(r'^%s-p\d+-' % RUN, '', x) for x in st.get('loops', [])]
@@ -595,7 +598,7 @@ class Sweep(object):
             name = '%s-%s' % (RUN, suffix)
             n.up(name, xname, host_network=True)
             out = sh('podman', 'exec', '-e', 'DEBIAN_FRONTEND=noninteractive', name, 'sh', '-c',
-                     'apt-get -q update && apt-get -q -y install --download-only ceph-common e2fsprogs rbd-fuse')
+                     'apt-get -q update && apt-get -q -y install ceph-common e2fsprogs rbd-fuse')
             assert out.returncode == 0, out.stdout[-2000:]
             in_node(name, 'cp /root/.ssh/authorized_keys /root/crash-keys; cp /etc/resolv.conf /root/crash-resolv;'
                           ' mkdir -p /root/crash-ceph')
@@ -647,6 +650,10 @@ class Sweep(object):
             points = [p for p in points if re.search(self.args.points, p['label'])]
         if self.args.max_points:
             points = points[:self.args.max_points]
+        if self.args.sample:
+            points = sample(points, self.args.sample, self.args.offset)
+            log('%s: sample of %d points (--sample %d --offset %d): %s' % (
+                sc.name, len(points), self.args.sample, self.args.offset, '; '.join(p['label'] for p in points)))
         for no, p in enumerate(points, 1):
             p['no'] = no
             self.point(sc, p, ref_cmp, row)
@@ -764,6 +771,19 @@ class Sweep(object):
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+def sample(points, n, offset):
+    """n points: the waits first (they hold the sessions a re-run must follow), then every k-th of the others
+    from `offset` on, so that successive offsets cover every point."""
+    waits = [p for p in points if p['kind'] == 'wait']
+    rest = [p for p in points if p['kind'] != 'wait']
+    room = max(n - len(waits), 0)
+    if room == 0 or not rest:
+        return waits[:n]
+    stride = max(len(rest) // room, 1)
+    start = offset % stride
+    return waits + rest[start::stride][:room]
+
+
 def diff_states(a, b, path=''):
     if isinstance(a, dict) and isinstance(b, dict):
         out = []
@@ -787,6 +807,10 @@ def main():
     ap.add_argument('--only', default='')
     ap.add_argument('--max-points', type=int, default=0, help='the first N points of each scenario')
     ap.add_argument('--points', default='', help='only the points whose label matches this regex')
+    ap.add_argument('--sample', type=int, default=0, help='at most N points per scenario: the waits, then every '
+                    'k-th other point from --offset (default: every point)')
+    ap.add_argument('--offset', type=int, default=int(time.time() // 86400), help='which k-th points (default: '
+                    'the day number, so that the CI covers the others on the next days)')
     ap.add_argument('--keep', action='store_true')
     args = ap.parse_args()
     if os.geteuid() != 0:
