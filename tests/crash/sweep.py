@@ -232,7 +232,7 @@ class Scenario(object):
 
     def snapshot(self):
         s = {'api': api_state(self.sim, self.xnames())}
-        for name, h in sorted(self.nodes.hosts.items()):
+        for name in sorted(self.nodes.hosts):
             s[name] = node_state(name)
         return s
 
@@ -534,8 +534,8 @@ class ConfigureRemoteBuildNodes(Scenario):
     """configure_remote_build_nodes.yml: image build (CFS) and boot (BOS) per architecture, then the rest, on
     an x86_64 and an aarch64 node of HSM group ims_builders (cray.csm.hsm inventory), no cache."""
     name = playbook = 'configure_remote_build_nodes'
-    waits = (('CFS session', 'GET', r'/apis/cfs/v3/sessions/[^/]+$', 3),
-             ('BOS session', 'GET', r'/apis/bos/v2/sessions/[^/]+(/status)?$', 3),
+    waits = (('CFS session', 'GET', r'/apis/cfs/v3/sessions/[^/]+$', 4),
+             ('BOS session', 'GET', r'/apis/bos/v2/sessions/[^/]+(/status)?$', 4),
              ('IMS ableToRunJobs', 'GET', r'/remote-build-nodes/status/', 1))
 
     @property
