@@ -599,7 +599,7 @@ class Sweep(object):
         self.sim.set_nodes(nodes.node_map())
 
     def up_cache_nodes(self):
-        n = Nodes(controller_key(), scope=SCOPE)
+        n = self.cache_nodes = Nodes(controller_key(), scope=SCOPE)  # cleanup() removes what started
         n.group_vars = {'remote_build_node_min_free_gib': 0.05}
         for suffix, xname in (('a', 'x3000c0s19b4n0'), ('b', 'x3000c0s19b3n0')):
             name = '%s-%s' % (RUN, suffix)
@@ -612,15 +612,13 @@ class Sweep(object):
             # what the role installs in /etc/ceph, for a node set up without it (the removal's start)
             out = sh('podman', 'cp', os.path.join(CEPH_DIR, 'etc') + '/.', name + ':/root/crash-ceph/')
             assert out.returncode == 0, out.stdout
-        self.cache_nodes = n
 
     def up_arch_nodes(self):
-        n = Nodes(controller_key(), scope=SCOPE)
+        n = self.arch_nodes = Nodes(controller_key(), scope=SCOPE)
         for suffix, xname, arch in (('x86', 'x3000c0s19b4n0', 'x86_64'), ('arm', 'x3000c0s17b2n0', 'aarch64')):
             name = '%s-%s' % (RUN, suffix)
             n.up(name, xname, arch=arch)
             in_node(name, 'cp /root/.ssh/authorized_keys /root/crash-keys')
-        self.arch_nodes = n
 
     def sweep(self, cls):
         sc = cls(self)
