@@ -3,6 +3,7 @@ nodes (real sshd, podman, SLES-like `uname -i`) and the CSM simulator, which che
 real SSH with its IMS key exactly as IMS does.
 """
 import os
+import re
 import subprocess
 
 import pytest
@@ -81,6 +82,8 @@ def test_register_rerun_and_remove(csm_sim, nodes, run_playbook, tmp_path):
     csm_sim.clear_log()  # count the first run's requests only
     first = run_playbook('remote_build_node', csm_sim, inv)
     assert first.rc == 0, first.out
+    # Few, large steps per node (each task is a worker per host): at most 15 on a first run, podman there.
+    assert len(re.findall(r'^TASK \[', first.out, re.M)) <= 15, first.out
     assert first.changed > 0
     log = csm_sim.log()
     assert len([e for e in log if e['path'] == TOKEN_PATH]) == 1, 'one Keycloak token per playbook run'
@@ -170,3 +173,38 @@ def test_node_ims_cannot_reach_is_reported_and_unlocked(csm_sim, nodes, run_play
     assert locked(csm_sim, [XNAMES[0]]) == []
     locks = [e for e in csm_sim.log() if e['path'].endswith('/locks/lock') or e['path'].endswith('/locks/unlock')]
     assert [e['path'].rsplit('/', 1)[1] for e in locks] == ['lock', 'unlock'], locks
+
+
+def test_remove_without_lock_says_what_hsm_holds(csm_sim, nodes, run_playbook, tmp_path):
+    """Issue 23: with remote_build_node_lock=false the setup locks nothing and the removal unlocks nothing. A node
+    whose job outlives the drain was shown LOCKED yes and its failure said "locked in HSM"; it is not locked."""
+    node, x = GOOD[1], XNAMES[1]
+    csm_sim.set_nodes(nodes.node_map([node]))
+    inv = nodes.inventory(str(tmp_path / 'inventory.ini'), [node])
+    no_lock = {'remote_build_node_lock': 'false'}
+    setup = run_playbook('remote_build_node', csm_sim, inv, extra=no_lock)
+    assert setup.rc == 0, setup.out
+    assert registered(csm_sim) == [x] and locked(csm_sim, [x]) == []
+    assert row_of(setup.out, node)['LOCKED'] == 'no'
+
+    job = csm_sim.start_job(x, status='building_image')
+    try:
+        blocked = run_playbook('remove_remote_build_node', csm_sim, inv, extra=dict(
+            no_lock, remote_build_node_drain_timeout='2', remote_build_node_drain_poll_interval='1'))
+        assert blocked.rc != 0 and blocked.recap[node]['failed'] == 1, blocked.out
+        assert registered(csm_sim) == [] and locked(csm_sim, [x]) == []
+        fail = re.search(r'fatal: \[%s\]: FAILED! => .*"msg": "(.*)"' % node, blocked.out)
+        assert fail and 'Still live: %s' % job['id'] in fail.group(1), blocked.out
+        assert 'locked in HSM' not in fail.group(1), fail.group(1)
+        assert row_of(blocked.out, node, remove=True) == dict(DRAIN='TIMEOUT', LOCKED='no'), blocked.out
+    finally:
+        csm_sim.move_job(job['id'], 'finish')
+    assert run_playbook('remove_remote_build_node', csm_sim, inv, extra=no_lock).rc == 0
+
+
+def row_of(out, node, remove=False):
+    """The LOCKED (and, for the removal, DRAIN) column of the node's summary line."""
+    line = [x for x in out.splitlines() if x.strip().startswith('"%s ' % node)]  # a line of the summary's msg
+    assert len(line) == 1, out
+    cols = re.split(r'\s{2,}', line[0].strip().strip('",'))
+    return dict(DRAIN=cols[3], LOCKED=cols[4]) if remove else dict(LOCKED=cols[8])

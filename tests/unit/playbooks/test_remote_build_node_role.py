@@ -17,17 +17,20 @@ COLLECTION = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..',
 ROLE = os.path.join(COLLECTION, 'roles', 'remote_build_node')
 # Which entry point validates the variables each file reads.
 READERS = {
-    'main': ['tasks/main.yml', 'tasks/settings.yml', 'tasks/credentials.yml', 'tasks/podman.yml',
+    'main': ['tasks/main.yml', 'vars/main.yml', 'tasks/credentials.yml', 'tasks/podman.yml',
              'tasks/cache.yml', '../../playbooks/remote_build_node.yml'],
-    'remove': ['tasks/remove.yml', 'tasks/credentials.yml', '../../playbooks/remove_remote_build_node.yml'],
+    'remove': ['tasks/remove.yml', 'vars/main.yml', 'tasks/credentials.yml',
+               '../../playbooks/remove_remote_build_node.yml'],
     'connect': ['tasks/connect.yml', 'tasks/xname.yml', 'tasks/credentials.yml'],
 }
-# Read by settings.yml for both entry points, meaningful to one only.
+# Read by vars/main.yml for both entry points, meaningful to one only.
 SETUP_ONLY = {'remote_build_node_podman', 'remote_build_node_wait_timeout', 'remote_build_node_fail_on_error',
               'remote_build_node_min_free_gib', 'remote_build_node_warn_free_gib', 'remote_build_node_ssh_host',
               'remote_build_node_ssh_port', 'remote_build_node_ims_private_key'}
 REMOVE_ONLY = {'remote_build_node_remove_ims_key', 'remote_build_node_force', 'remote_build_node_drain_timeout',
                'remote_build_node_drain_poll_interval'}
+# The one fact the role publishes (README.md): written, not read from the user.
+PUBLISHED = 'remote_build_node_result'
 USER_VAR = re.compile(r'(?<![.\w])((?:remote_build_node|csm)_[a-z_]+)\b')  # not cray.csm.<filter>
 
 
@@ -40,7 +43,7 @@ def read_vars(path):
     with open(os.path.join(ROLE, path)) as f:
         text = f.read()
     # set_fact and register names are the role's own; only what a user sets counts.
-    return set(v for v in USER_VAR.findall(text) if v != 'remote_build_node_canonical_xname')
+    return set(v for v in USER_VAR.findall(text) if v != PUBLISHED)
 
 
 @pytest.mark.parametrize('entry', sorted(READERS))
@@ -114,3 +117,29 @@ def test_good_values_pass_the_validation_and_reach_the_credentials(tmp_path):
     assert 'Validation of arguments failed' not in out, out
     assert any('Read the admin client secret' in t for t in tasks_run(out)), out
     assert any(t.endswith('Say what is missing') for t in tasks_run(out)), out
+
+
+def test_no_lint_suppression_of_var_naming():
+    # the role's names are private (__remote_build_node_*) or the one published fact: nothing to suppress
+    found = []
+    for top in ('roles', 'playbooks'):
+        for root, _dirs, files in os.walk(os.path.join(COLLECTION, top)):
+            for name in files:
+                if name.endswith(('.yml', '.yaml')):
+                    with open(os.path.join(root, name)) as f:
+                        found += ['%s:%d' % (name, i) for i, line in enumerate(f, 1) if 'noqa: var-naming' in line]
+    assert found == []
+
+
+def test_the_playbooks_read_the_published_result_not_the_internals():
+    # what a playbook of the role reads of a node is remote_build_node_result; the role's other facts are
+    # private (the status playbook reads the public key the role read, which is never part of a result)
+    allowed = {'remote_build_node_status.yml': {'__remote_build_node_ims_public_key'},
+               'cray_csm_connection.yml': {'__remote_build_node_client_secret', '__remote_build_node_auth'}}
+    for name in ('remote_build_node.yml', 'remove_remote_build_node.yml', 'remote_build_node_status.yml',
+                 'clean_remote_build_node.yml', 'configure_remote_build_nodes.yml', 'vars/cray_csm_connection.yml'):
+        with open(os.path.join(COLLECTION, 'playbooks', name)) as f:
+            text = f.read()
+        private = set(re.findall(r'__remote_build_node_\w+', text))
+        assert private <= allowed.get(os.path.basename(name), set()), name
+        assert not re.search(r'\brbn_\w+', text), name
