@@ -57,6 +57,17 @@ def in_node(name, script, check=True, timeout=120):
     return out.stdout
 
 
+def node_up(nodes, name, xname, **kw):
+    """nodes.up, tried 3 times: on a loaded machine a node's sshd may answer after nodes.sh's 30 s."""
+    for attempt in range(3):
+        try:
+            return nodes.up(name, xname, **kw)
+        except RuntimeError:
+            sh('bash', os.path.join(TESTBED, 'nodes.sh'), 'down', name, env=nodes.env)
+            if attempt == 2:
+                raise
+
+
 def rbd(*args):
     return subprocess.run(['rbd', '--conf', os.path.join(CEPH_DIR, 'daemons.conf'), '--id', 'admin'] + list(args),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=120,
@@ -603,7 +614,7 @@ class Sweep(object):
         n.group_vars = {'remote_build_node_min_free_gib': 0.05}
         for suffix, xname in (('a', 'x3000c0s19b4n0'), ('b', 'x3000c0s19b3n0')):
             name = '%s-%s' % (RUN, suffix)
-            n.up(name, xname, host_network=True)
+            node_up(n, name, xname, host_network=True)
             out = sh('podman', 'exec', '-e', 'DEBIAN_FRONTEND=noninteractive', name, 'sh', '-c',
                      'apt-get -q update && apt-get -q -y install ceph-common e2fsprogs rbd-fuse')
             assert out.returncode == 0, out.stdout[-2000:]
@@ -617,7 +628,7 @@ class Sweep(object):
         n = self.arch_nodes = Nodes(controller_key(), scope=SCOPE)
         for suffix, xname, arch in (('x86', 'x3000c0s19b4n0', 'x86_64'), ('arm', 'x3000c0s17b2n0', 'aarch64')):
             name = '%s-%s' % (RUN, suffix)
-            n.up(name, xname, arch=arch)
+            node_up(n, name, xname, arch=arch)
             in_node(name, 'cp /root/.ssh/authorized_keys /root/crash-keys')
 
     def sweep(self, cls):
