@@ -54,6 +54,15 @@ options:
     description: Less free space than this under a job path is a warning.
     type: float
     default: 0
+  image_root_gib:
+    description:
+      - The size of an image root unpacked, in GiB. Since ims-utils 2.20 a customize job unpacks the image under
+        C(/tmp/ims_<job id>/image/image-root) and squashes it again beside it (C(transfer.sqsh)), so each
+        concurrent job needs about the root plus half of it (the new squashfs) in C(/tmp).
+      - With it, the findings and the table say how many jobs fit in the free space of C(/tmp) (C(jobs_fit)), and
+        a node where not one fits fails; 0 does not check it.
+    type: float
+    default: 0
 '''
 
 EXAMPLES = r'''
@@ -71,6 +80,7 @@ _value:
   contains:
     nodes:
       description: Per host, C(xname), C(can_run_jobs), C(free_gib) (the least free space of the job paths),
+        C(jobs_fit) (how many jobs the free space of C(/tmp) holds with O(image_root_gib), else null),
         C(live_jobs), C(orphans) (job ids), and C(findings), a list of C(check), C(result) (C(ok), C(info),
         C(warn) or C(fail)), C(seen) and C(fix) (null when nothing is to be done).
       type: dict
@@ -101,12 +111,28 @@ FIX_ARCH = ('IMS reads "uname -i", which must print x86_64 or aarch64 (SLES does
             'boot the node with a SLES-based remote build node image (playbook cray.csm.build_remote_node_image)')
 FIX_CACHE = ('the RBD must be mapped and mounted again after every reboot: run playbook cray.csm.remote_build_node '
              'with remote_build_node_cache=true (role cray.csm.ceph_buildcache maps and mounts it again; its data is kept)')
+# A node set up before (registered in IMS) with no cache now: a reboot lost what was made at run time.
+FIX_REBOOTED = ('a reboot loses the RBD mapping and the mounts (a diskless node boots from its image): put the CFS layer '
+                'playbooks/ims_computes.yml, booted-node part with the cache on, in the node\'s CFS desired configuration '
+                '(playbook cray.csm.remote_build_node with remote_build_node_cfs_configuration; docs/node_personalization.md) '
+                'so that every boot makes the cache again before IMS can use the node; now: ' + FIX_CACHE)
 FIX_SPACE = ('mount the Ceph build cache over /tmp, /var/lib/containers and /var/tmp (playbook cray.csm.remote_build_node '
              'with remote_build_node_cache=true), or free space: playbook cray.csm.clean_remote_build_node removes what '
              'dead IMS jobs left')
 FIX_LOCK = ('run playbook cray.csm.remote_build_node with remote_build_node_lock=true: a locked node is kept out of BOS '
             'and PCS operations, which would reboot it under a build')
 FIX_ORPHANS = 'run playbook cray.csm.clean_remote_build_node (it removes only what jobs IMS no longer runs left)'
+FIX_ENDED = ('IMS errors the job at its next poll (remote_error) or after 12 missed heartbeats 5 s apart (dead); '
+             'then run playbook cray.csm.clean_remote_build_node for what it left')
+# The job states of build_node_info that end a job IMS still lists, and what IMS does about each (IMS 3.32+,
+# ims-sshd entrypoint.sh wait_for_remote_complete).
+JOB_STATE_WHY = (('failed', 'the job\'s container was stopped or interrupted and left remote_error'),
+                 ('dead', 'IMS still lists the job but its container is gone or stopped with no signal file; '
+                          'IMS errors it within about a minute'))
+BUSY_STATES = ('running', 'finishing')  # module_utils/build_node.py: a cleanup never touches these
+SQUASHFS_RATIO = 0.5  # a squashfs of an image root is at most about half its size (gzip/xz)
+FIX_VOLUMES = ('keep containers that need their volumes off IMS remote build nodes, or copy the data elsewhere: IMS '
+               '(ims-sshd clean_remote_node) prunes every unused podman volume of the node when a job ends')
 FIX_OTHERS = ('IMS counts every /tmp/ims_* entry as a current job (numCurrentJobs), so these skew its choice of node; '
               'they hold no IMS job id: remove them by hand if they belong to no job')
 
@@ -140,6 +166,24 @@ def _ims_checks(status):
     return out
 
 
+def job_tmp_gib(image_root_gib):
+    """GiB of /tmp one customize job needs: the unpacked root and the squashfs made of it (at most about half the
+    root's size; ims-utils remote_customize_entrypoint.sh: unsquashfs to image-root, then mksquashfs transfer.sqsh)."""
+    return image_root_gib * (1 + SQUASHFS_RATIO)
+
+
+def _room_check(node, image_root_gib):
+    """How many concurrent jobs the free space of /tmp holds, as a finding, and that number (None: not checked)."""
+    tmp = [e for e in node.get('space') or [] if e.get('path') == '/tmp']
+    if not image_root_gib or not tmp:
+        return [], None
+    free, per_job = float(tmp[0].get('free_gib') or 0), job_tmp_gib(image_root_gib)
+    fit = int(free // per_job)
+    seen = ('%d job%s at once: %.1f GiB free in /tmp, %.1f GiB per job (image root %g GiB unpacked + its new squashfs)'
+            % (fit, '' if fit == 1 else 's', free, per_job, image_root_gib))
+    return [_finding('room for jobs in /tmp', 'ok' if fit else 'fail', seen, FIX_SPACE)], fit
+
+
 def _space_checks(node, min_free, warn_free):
     out = []
     for entry in node.get('space') or []:
@@ -155,12 +199,17 @@ def _space_checks(node, min_free, warn_free):
     return out
 
 
-def _cache_checks(node, expected):
+def _cache_checks(node, expected, entry):
     cache = node.get('cache') or {}
     point = cache.get('mount_point') or '/mnt/cache'
     if not expected:
         return [_finding('build cache', 'info', '%s mounted (%s)' % (point, cache.get('source')) if cache.get('mounted')
                          else 'not expected (remote_build_node_cache=false): jobs use the node\'s own disks')]
+    if not cache.get('mounted') and entry.get('registered'):
+        usable = (entry.get('ims_status') or {}).get('ableToRunJobs')
+        return [_finding('build cache', 'fail', 'rebooted, cache not ready: registered in IMS, but nothing is mounted at %s%s'
+                         % (point, ' and IMS would put jobs on the node\'s own disks (RAM on a diskless node)' if usable else ''),
+                         FIX_REBOOTED)]
     if not cache.get('mounted'):
         return [_finding('build cache', 'fail', 'expected, but nothing is mounted at %s' % point, FIX_CACHE)]
     off = [e.get('path') for e in node.get('space') or [] if not e.get('on_cache')]
@@ -171,14 +220,28 @@ def _cache_checks(node, expected):
 
 
 def _job_checks(entry, node, live_jobs):
-    """Running jobs, orphaned footprints, and the architecture of live jobs not placed on any node.
-    What is live is ims_job_info's to say: a footprint of a job not in live_jobs is an orphan."""
+    """Running jobs with what the node shows of each, orphaned footprints, and the architecture of live jobs not
+    placed on any node. What is live is ims_job_info's to say: a footprint of a job not in live_jobs is an orphan,
+    unless the node shows it running or finishing (build_node.BUSY_STATES): that one is never cleaned."""
     out, xname = [], canonical_xname(entry.get('xname') or '')
     live_ids = set(j.get('id') for j in live_jobs)
-    found = [fp.get('job_id') for fp in (node or {}).get('footprints') or []]
+    states = dict((fp.get('job_id'), fp.get('state')) for fp in (node or {}).get('footprints') or [])
+    found = list(states)
     # A live job whose footprint is here runs here, whatever its remote_build_node says (as ims_job_info counts it).
     here = [j for j in live_jobs if canonical_xname(j.get('remote_build_node') or '') == xname or j.get('id') in found]
-    out.append(_finding('running jobs', 'info', ', '.join(_job_text(j) for j in here) or 'none'))
+    out.append(_finding('running jobs', 'info', ', '.join(
+        _job_text(j) + (' %s on the node' % states[j.get('id')] if states.get(j.get('id')) else '')
+        for j in here) or 'none'))
+    for state, why in JOB_STATE_WHY:
+        ended = [j.get('id') for j in here if states.get(j.get('id')) == state]
+        if ended:
+            out.append(_finding('%s jobs' % state, 'warn', '%s: %s' % (', '.join(ended), why), FIX_ENDED))
+    busy = [i for i in found if i not in live_ids and states.get(i) in BUSY_STATES]
+    if busy:
+        out.append(_finding('jobs IMS does not list', 'warn', '%s %s on the node though IMS lists no such live job; '
+                            'the cleanup leaves them' % (', '.join(busy), 'run' if len(busy) > 1 else 'runs'),
+                            'check which IMS put them there (another system\'s IMS?); stop them by hand if no one '
+                            'needs them'))
     arch = node.get('arch') if node else (entry.get('ims_status') or {}).get('nodeArch')
     if arch in ARCHES:
         other = [j for j in live_jobs if not j.get('remote_build_node') and (j.get('arch') or 'x86_64') != arch]
@@ -189,7 +252,7 @@ def _job_checks(entry, node, live_jobs):
                                 'JOB_ID shows it): register one with playbook cray.csm.remote_build_node'))
         else:
             out.append(_finding('job architecture', 'ok', 'no live job on no node needs another architecture than %s' % arch))
-    orphans = [i for i in found if i not in live_ids]
+    orphans = [i for i in found if i not in live_ids and states.get(i) not in BUSY_STATES]
     if node and 'footprints' in node:
         out.append(_finding('orphaned footprints', 'warn' if orphans else 'ok',
                             ', '.join(orphans) + ' (jobs IMS no longer runs)' if orphans else 'none', FIX_ORPHANS))
@@ -210,8 +273,8 @@ def _ims_side(entry):
     return findings
 
 
-def _node_side(entry, node, cache_expected, min_free, warn_free):
-    """Findings from what the node itself showed: key, podman, architecture, space, cache."""
+def _node_side(entry, node, cache_expected, min_free, warn_free, image_root_gib=0):
+    """Findings from what the node itself showed: key, podman, architecture, space, room for jobs, cache."""
     findings = []
     if node.get('ims_key_authorized') is not None:
         findings.append(_finding('IMS key authorized for root', 'ok' if node['ims_key_authorized'] else 'fail',
@@ -225,12 +288,19 @@ def _node_side(entry, node, cache_expected, min_free, warn_free):
         findings.append(_finding('architecture (uname -i)', 'ok' if node['arch'] in ARCHES else 'fail',
                                  node['arch'] or '(nothing)', FIX_ARCH))
     findings += _space_checks(node, min_free, warn_free)
+    findings += _room_check(node, image_root_gib)[0]
     if 'cache' in node:
-        findings += _cache_checks(node, bool(entry.get('cache_expected', cache_expected)))
+        findings += _cache_checks(node, bool(entry.get('cache_expected', cache_expected)), entry)
+    if 'podman_volumes' in node:
+        foreign = [v.get('name') for v in node['podman_volumes'] or [] if not v.get('ims_job')]
+        findings.append(_finding('podman volumes', 'warn' if foreign else 'ok',
+                                 'not IMS jobs\': %s; IMS runs "podman volume prune -f" at the end of every job, '
+                                 'which deletes each of them that no container uses then' % ', '.join(foreign)
+                                 if foreign else 'none but IMS jobs\'', FIX_VOLUMES))
     return findings
 
 
-def _node_report(entry, jobs, cache_expected, min_free, warn_free):
+def _node_report(entry, jobs, cache_expected, min_free, warn_free, image_root_gib=0):
     node = entry.get('node')
     findings = []
     if 'node' in entry and node is None:
@@ -240,7 +310,7 @@ def _node_report(entry, jobs, cache_expected, min_free, warn_free):
                                  'ansible_host, ansible_user, key)'))
     findings += _ims_side(entry)
     if node:
-        findings += _node_side(entry, node, cache_expected, min_free, warn_free)
+        findings += _node_side(entry, node, cache_expected, min_free, warn_free, image_root_gib)
     if entry.get('locked') is not None:
         findings.append(_finding('HSM lock', 'ok' if entry['locked'] else 'warn',
                                  'locked' if entry['locked'] else 'not locked', FIX_LOCK))
@@ -250,18 +320,19 @@ def _node_report(entry, jobs, cache_expected, min_free, warn_free):
         findings += more
     free = [float(e.get('free_gib') or 0) for e in (node or {}).get('space') or []]
     return dict(xname=entry.get('xname'), findings=findings, live_jobs=live, orphans=orphans,
-                free_gib=min(free) if free else None,
+                free_gib=min(free) if free else None, jobs_fit=_room_check(node or {}, image_root_gib)[1],
                 can_run_jobs=not any(f['result'] == 'fail' for f in findings))
 
 
 def _table(order, nodes):
     width = max([4] + [len(h) for h in order])
-    row = '%-' + str(width) + 's  %-14s  %-8s  %-9s  %-4s  %-7s  %s'
-    lines = [row % ('NODE', 'XNAME', 'FREE', 'LIVE JOBS', 'ORPH', 'PROBLEM', 'CAN RUN JOBS')]
+    row = '%-' + str(width) + 's  %-14s  %-8s  %-8s  %-9s  %-4s  %-7s  %s'
+    lines = [row % ('NODE', 'XNAME', 'FREE', 'JOBS FIT', 'LIVE JOBS', 'ORPH', 'PROBLEM', 'CAN RUN JOBS')]
     for h in order:
         n = nodes[h]
         bad = [f for f in n['findings'] if f['result'] in ('fail', 'warn')]
         lines.append(row % (h, n['xname'] or h, '-' if n['free_gib'] is None else '%.1fG' % n['free_gib'],
+                            '-' if n.get('jobs_fit') is None else n['jobs_fit'],
                             len(n['live_jobs']), len(n['orphans']), len(bad), 'yes' if n['can_run_jobs'] else 'NO'))
     for h in order:
         n = nodes[h]
@@ -275,22 +346,23 @@ def _table(order, nodes):
     return lines
 
 
-def build_node_status(entries, live_jobs=None, hosts=None, cache_expected=False, min_free_gib=0, warn_free_gib=0):
+def build_node_status(entries, live_jobs=None, hosts=None, cache_expected=False, min_free_gib=0, warn_free_gib=0,
+                      image_root_gib=0):
     if not isinstance(entries, list) or not all(isinstance(e, dict) and e.get('host') for e in entries):
         raise AnsibleFilterError('build_node_status: expected a list of mappings, each with a host; got %r' % (entries,))
     if live_jobs is not None and not isinstance(live_jobs, list):
         raise AnsibleFilterError('build_node_status: live_jobs must be a list of IMS jobs, got %r' % (live_jobs,))
     try:
-        min_free, warn_free = float(min_free_gib), float(warn_free_gib)
+        min_free, warn_free, root = float(min_free_gib), float(warn_free_gib), float(image_root_gib)
     except (TypeError, ValueError):
-        raise AnsibleFilterError('build_node_status: min_free_gib and warn_free_gib must be numbers, got %r and %r'
-                                 % (min_free_gib, warn_free_gib)) from None
+        raise AnsibleFilterError('build_node_status: min_free_gib, warn_free_gib and image_root_gib must be numbers, '
+                                 'got %r, %r and %r' % (min_free_gib, warn_free_gib, image_root_gib)) from None
     by_host = dict((e['host'], e) for e in entries)
     order = [e['host'] for e in entries] + [h for h in hosts or [] if h not in by_host]
     nodes = {}
     for h in order:
         entry = by_host.get(h) or dict(host=h, xname=None, node=None)
-        nodes[h] = _node_report(entry, live_jobs, cache_expected, min_free, warn_free)
+        nodes[h] = _node_report(entry, live_jobs, cache_expected, min_free, warn_free, root)
     return dict(nodes=nodes, cannot_run_jobs=[h for h in order if not nodes[h]['can_run_jobs']],
                 table=_table(order, nodes))
 

@@ -131,11 +131,12 @@ def remove_remote_build_node_summary(results, hosts, cache=False, lock=False, fo
 
 def _crn_row(row, h, r, build):
     x = _dig(r, 'xname', default=h)
-    arches = [_dig(n, 'arch', default='?') for n in _dig(build, '_rn_nodes', 'nodes', default=[]) if n.get('xname') == x]
+    # fact remote_build_node_image_result of role cray.csm.remote_build_node_image
+    result = _dig(build, 'remote_build_node_image_result', default={})
+    arches = [_dig(n, 'arch', default='?') for n in _dig(result, 'nodes', default=[]) if n.get('xname') == x]
     arch = arches[0] if arches else '?'
-    images = [i.get('image') or {} for i in _dig(build, '_new_images', 'results', default=[])]
-    image = ([i for i in images if i.get('arch') == arch] + [{}])[0]
-    boot = _dig(build, '_rn_plan', 'boots', arch, default={})
+    image = _dig(result, 'arches', arch, 'image') or {}
+    boot = _dig(result, 'arches', arch, 'boot', default={})
     reg = _dig(r, 'registration') or {}
     # BOOT: "now" when this run booted the node, "before" when it was booted with the image already.
     return row % (h, x, arch, ('%s %s' % (image.get('name'), image.get('id')[:8])) if image else '-',

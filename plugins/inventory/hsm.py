@@ -19,6 +19,11 @@ description:
   - Groups, besides those of O(keyed_groups) and O(groups), are C(x86_64) and C(aarch64) with the nodes of
     each architecture, and one group per HSM group label (its members that passed the filters), prefixed
     with O(hsm_group_prefix). So an admin keeps the remote build nodes in an HSM group and targets it.
+  - HSM allows C(-), C(.) and the colon in a label and Ansible's group names do not, so such characters become
+    C(_) in the group name; the HSM group C(gpu-pool.a) is the inventory group C(gpu_pool_a) (the host variable
+    C(hsm_groups) keeps HSM's labels).
+  - A group named in O(hsm_groups) whose members all fail the other filters is still made, empty, with a
+    warning that names it, so a play aimed at it runs on no host instead of failing to match.
   - The configuration file's name must end in C(hsm.yml) or C(hsm.yaml).
 author:
   - cray.csm contributors (!UNKNOWN)
@@ -71,6 +76,8 @@ options:
   xnames:
     description:
       - Keep only these nodes. Each is canonicalised as HSM stores it (no leading zeros, lower case) first.
+      - An xname that is not a node HSM knows (unknown, or a BMC, switch or other component) fails the inventory,
+        naming it, as an unknown O(hsm_groups) label does.
     type: list
     elements: str
     default: []
@@ -78,6 +85,16 @@ options:
     description: Prefix of the inventory group made for each HSM group label.
     type: str
     default: ''
+  retries:
+    description:
+      - How many times to repeat a request after a connection error or an HTTP 429, 502, 503 or 504.
+      - One by default, not the modules' five, so that an inventory whose gateway is down fails within about a
+        second instead of after 20 to 30 seconds of back-off at the start of every run.
+      - Falls back to the environment variable E(CSM_RETRIES).
+    type: int
+    default: 1
+    env:
+      - name: CSM_RETRIES
 extends_documentation_fragment:
   - cray.csm.connection
   - cray.csm.connection.token
@@ -203,6 +220,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if unknown:
             raise AnsibleParserError('cray.csm.hsm: HSM has no group %s; it has: %s.' % (
                 ', '.join(unknown), ', '.join(sorted(labels)) or 'none'))
+        nodes = set(c['ID'] for c in answers['components'])
+        unknown = [x for x in canonical_xnames(self.get_option('xnames'))[0] if x not in nodes]
+        if unknown:
+            raise AnsibleParserError('cray.csm.hsm: HSM has no node %s (xnames); check them with cray hsm state '
+                                     'components list --type Node.' % ', '.join(unknown))
         filters = ('role', 'subrole', 'arch', 'state', 'enabled', 'hsm_groups', 'xnames')
         opts = dict((o, self.get_option(o)) for o in filters)
         strict = self.get_option('strict')
@@ -221,3 +243,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self._set_composite_vars(self.get_option('compose'), hostvars, xname, strict=strict)
             self._add_host_to_composed_groups(self.get_option('groups'), hostvars, xname, strict=strict)
             self._add_host_to_keyed_groups(self.get_option('keyed_groups'), hostvars, xname, strict=strict)
+        for label in sorted(lowered(self.get_option('hsm_groups'))):
+            group = self._sanitize_group_name(prefix + label)
+            if group not in self.inventory.groups or not self.inventory.groups[group].get_hosts():
+                self.inventory.add_group(group)
+                self.display.warning('cray.csm.hsm: no member of HSM group %s passes the other filters; its group '
+                                     '%s is empty.' % (label, group))

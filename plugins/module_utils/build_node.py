@@ -132,15 +132,45 @@ def parse_images(text):
     return dict((k, sorted(v)) for k, v in found.items())
 
 
+# The files a job leaves in /tmp/ims_ID/image (IMS 3.32+; the container's /mnt/image): ims-utils
+# remote_customize_entrypoint.sh touches remote_exiting once the new squashfs is made and traps SIGTERM/SIGINT to
+# touch remote_error; the job pod (ims-sshd entrypoint.sh wait_for_remote_complete) polls both, and
+# `podman exec ims-ID echo heartbeat` every 5 s, and errors the job after 12 misses.
+SIGNAL_FILES = ('remote_exiting', 'remote_error')
+# What the node shows of a job: running (container up, no signal file), finishing (remote_exiting: the pod
+# copies the result and cleans up), failed (remote_error: the container was stopped or interrupted), dead (no
+# signal file and no running container: killed, or the node rebooted; IMS errors it within about a minute).
+BUSY_STATES = ('running', 'finishing')  # never touched by a cleanup
+
+
+def signal_file(directory):
+    """The signal file the job left in its directory (remote_exiting first: it ends a job normally), or None."""
+    for name in SIGNAL_FILES:
+        if directory and os.path.exists(os.path.join(directory, 'image', name)):
+            return name
+    return None
+
+
+def job_state(signal, container_state):
+    if signal == 'remote_exiting':
+        return 'finishing'
+    if signal == 'remote_error':
+        return 'failed'
+    return 'running' if container_state == 'running' else 'dead'
+
+
 def footprints(dir_ids, containers, images, parent=JOB_DIR_PARENT):
-    """One record per job id found on the node, sorted by id."""
+    """One record per job id found on the node, sorted by id, with its signal file and state."""
     ids = sorted(set(dir_ids) | set(containers) | set(images))
-    return [dict(job_id=i,
-                 directory=os.path.join(parent, 'ims_' + i) if i in dir_ids else None,
-                 container=containers[i]['name'] if i in containers else None,
-                 container_state=containers[i]['state'] if i in containers else None,
-                 images=images.get(i, []))
-            for i in ids]
+    out = []
+    for i in ids:
+        directory = os.path.join(parent, 'ims_' + i) if i in dir_ids else None
+        state = containers[i]['state'] if i in containers else None
+        signal = signal_file(directory)
+        out.append(dict(job_id=i, directory=directory, container=containers[i]['name'] if i in containers else None,
+                        container_state=state, images=images.get(i, []), signal=signal,
+                        state=job_state(signal, state)))
+    return out
 
 
 class Podman(object):
@@ -161,6 +191,20 @@ class Podman(object):
 
     def images(self):
         return parse_images(self._run('images', '--format', 'json')) if self.path else {}
+
+    def volumes(self, job_containers):
+        """Every podman volume, each dict(name, ims_job): the job id whose container uses it, or None."""
+        if not self.path:
+            return []
+        names = [v.get('Name') for v in json.loads(self._run('volume', 'ls', '--format', 'json') or '[]') or []]
+        owner = {}
+        if names and job_containers:
+            for c in json.loads(self._run('container', 'inspect', *sorted(job_containers)) or '[]') or []:
+                m = CONTAINER_RE.match((c.get('Name') or '').lstrip('/'))
+                for mount in c.get('Mounts') or []:
+                    if m and mount.get('Type') == 'volume':
+                        owner[mount.get('Name')] = m.group(1)
+        return [dict(name=n, ims_job=owner.get(n)) for n in sorted(names)]
 
     def remove_container(self, name):
         # --volumes removes the container's anonymous volumes only, where ims-sshd runs

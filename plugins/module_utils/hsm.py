@@ -12,6 +12,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import calendar
+import re
+import time
+
 from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError
 from ansible_collections.cray.csm.plugins.module_utils.paths import hsm_locks
 from ansible_collections.cray.csm.plugins.module_utils.xname import COMPONENT_XNAME, canonical_xnames
@@ -19,6 +23,10 @@ from ansible_collections.cray.csm.plugins.module_utils.xname import COMPONENT_XN
 # HSM's answer (400) to a status read or a change when it knows none of the ids (ErrCompLockV2NotFound)
 NOT_FOUND = 'Component not found'
 RESERVATIONS_API = hsm_locks('reservations')
+# smd releases expired reservations in a loop that sleeps 30 s (hms-smd cmd/smd/smd.go CompReservationCleanup);
+# until then the status still says Reserved and HSM refuses to lock or unlock the component.
+EXPIRED_KEPT = 30
+RFC3339 = re.compile(r'^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d+)?(Z|([+-])(\d\d):(\d\d))$')
 
 
 def component_ids(values):
@@ -67,12 +75,30 @@ def blocked(records, ids):
     return [records[i] for i in ids if records[i].get('Reserved') or records[i].get('ReservationDisabled')]
 
 
+def expired_since(record, now=None):
+    """Seconds since the record's reservation expired (0 or more), or None: not reserved, no expiry, not yet
+    expired, or a time this cannot read."""
+    m = RFC3339.match(record.get('ExpirationTime') or '') if record.get('Reserved') else None
+    if not m:
+        return None
+    at = calendar.timegm(tuple(int(g) for g in m.groups()[:6]) + (0, 0, 0))
+    if m.group(7) != 'Z':
+        at -= (1 if m.group(8) == '+' else -1) * (int(m.group(9)) * 3600 + int(m.group(10)) * 60)
+    since = (time.time() if now is None else now) - at
+    return since if since >= 0 else None
+
+
 def why_blocked(record):
     """Who holds the component and until when, and what to do about it."""
     x = record['ID']
     if record.get('ReservationDisabled'):
         return ('%s has reservations disabled (an admin ran cray hsm locks disable); enable them again with '
                 'cray hsm locks repair create --component-ids %s' % (x, x))
+    since = expired_since(record)
+    if since is not None:
+        return ('%s has a reservation that expired at %s (%d s ago) and that HSM still holds: smd releases expired '
+                'reservations about every %d s and refuses locks until then; run again in a minute, or, if it stays, '
+                'check that cray-smd is running' % (x, record['ExpirationTime'], since, EXPIRED_KEPT))
     if record.get('ExpirationTime'):
         return ('%s is reserved until %s by a service (PCS, FAS or BOS acting on the node, or an admin through '
                 '%s); run again after that time' % (x, record['ExpirationTime'], hsm_locks('service/reservations')))

@@ -16,9 +16,10 @@ description:
     (C(GET /apis/bos/v2/sessions/{name}) and its extended status C(/status)).
   - A BOS session is an action, not a state, so without O(name) every run starts a new session.
     To make a task idempotent, give O(name). A session with that name that already exists for the same
-    template and limit is reused (followed with O(wait), never started again), which is how
+    template, limit and O(stage) is reused (followed with O(wait), never started again), which is how
     C(cray.csm.build_remote_node_image) avoids booting a node twice. A name whose session was for another
-    template or limit fails. O(operation) is not compared, because a playbook that picks C(boot) or
+    template, limit or O(stage) fails (a staged session does nothing until it is started, so a wait on it
+    would wait for a session BOS never runs). O(operation) is not compared, because a playbook that picks C(boot) or
     C(reboot) from the power state sees the node on after its own boot. BOS deletes completed sessions
     after its C(cleanup_completed_session_ttl) option (7 days by default), and after that the name is free and a
     run starts a new session.
@@ -169,9 +170,11 @@ def request_body(p):
 
 
 def refusal(body):
-    """refuse() for ensure_created: a session of this name for another template or limit."""
+    """refuse() for ensure_created: a session of this name for another template, limit or stage. A staged
+    session does nothing until someone starts it, so a wait on it would wait for a session BOS never runs."""
     def refuse(session):
         diff = [k for k in ('template_name', 'limit') if (session.get(k) or '') != (body.get(k) or '')]
+        diff += ['stage'] if bool(session.get('stage')) != bool(body.get('stage')) else []
         return diff and 'BOS session %s exists for another %s (%s): choose another name.' % (
             body['name'], ' and '.join(diff), ', '.join('%s=%s' % (k, session.get(k)) for k in diff))
     return refuse

@@ -154,6 +154,31 @@ footprints:
       description: "Its images (C(localhost/ims-remote-<job id>:1.0.0))."
       type: list
       elements: str
+    signal:
+      description: "The signal file the job left in C(/tmp/ims_<job id>/image) (IMS 3.32 and later): C(remote_exiting)
+        (it made its result and is ending), C(remote_error) (its container was stopped or interrupted), or null."
+      type: str
+    state:
+      description: "What the node shows of the job: C(running) (container up, no signal file), C(finishing)
+        (C(remote_exiting)), C(failed) (C(remote_error)), or C(dead) (no signal file and no running container:
+        killed, or the node rebooted; IMS misses 12 heartbeats 5 s apart and errors the job)."
+      type: str
+      choices: [running, finishing, failed, dead]
+podman_volumes:
+  description:
+    - Every podman volume on the node, with O(footprints). IMS runs C(podman volume prune -f) at the end of every job
+      that ends normally (Cray-HPE/ims-sshd C(entrypoint.sh) C(clean_remote_node)), which deletes every volume no
+      container uses, not only IMS's.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: "The volume's name."
+      type: str
+    ims_job:
+      description: "The IMS job id whose container C(ims-<job id>) uses it, or null: a volume of something else."
+      type: str
 other_job_entries:
   description: Other C(/tmp/ims_*) entries; IMS counts them as current jobs too (C(numCurrentJobs)), but they
     hold no job id, so nothing here removes them.
@@ -228,12 +253,14 @@ def main():
     with open('/proc/self/mountinfo') as f:
         mounts = build_node.parse_mountinfo(f.read())
     measured = build_node.space(p['paths'], p['cache_mount_point'], mounts)
-    found, others = [], []
+    found, others, volumes = [], [], []
     if p['footprints']:
         podman = build_node.Podman(module, podman_path if podman_path.startswith('/') else None)
         found, others = build_node.read_footprints(podman)
+        volumes = podman.volumes([f['container'] for f in found if f['container']])
     module.exit_json(changed=False, arch=arch, podman=podman_path, ims_key_authorized=authorized,
-                     space=measured['paths'], cache=measured['cache'], footprints=found, other_job_entries=others)
+                     space=measured['paths'], cache=measured['cache'], footprints=found, other_job_entries=others,
+                     podman_volumes=volumes)
 
 
 if __name__ == '__main__':

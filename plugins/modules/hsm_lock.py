@@ -25,7 +25,14 @@ description:
     the status answer and fails before any change, naming each such component, who may hold it and until when.
     With O(processing_model=flexible) it first changes the others.
   - When another client changes a lock between the two calls (HSM answers 400 C(Component is Locked) or
-    C(Component is Unlocked)), the module reads the state again and finishes the rest.
+    C(Component is Unlocked)), the module reads the state again and finishes the rest. When another client
+    reserves a component or disables its reservations meanwhile (HSM's bare 400 C(Component is Reserved) or
+    C(Component reservations are disabled) names no component), it reads the state again and fails as the
+    first check does, naming each such component.
+  - HSM keeps an expired reservation until its cleanup loop releases it, about every 30 seconds, and refuses to
+    lock or unlock the component until then. The module waits that out (at most about 35 seconds, reading the
+    status every 2 seconds) when every component in the way holds only such an expired reservation; one that
+    expired longer ago fails the task, saying so.
   - Boot a remote build node before locking it; unlock it before rebooting or removing it.
 author:
   - cray.csm contributors (!UNKNOWN)
@@ -109,13 +116,18 @@ blocked:
             "ExpirationTime": "2026-12-01T09:46:29Z", "ReservationDisabled": false}]
 '''
 
+import time
+
 from ansible_collections.cray.csm.plugins.module_utils.client import CsmApiError
-from ansible_collections.cray.csm.plugins.module_utils.hsm import blocked, component_ids, lock_status, named, why_blocked
+from ansible_collections.cray.csm.plugins.module_utils.hsm import (EXPIRED_KEPT, blocked, component_ids, expired_since,
+                                                                   lock_status, named, why_blocked)
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
 from ansible_collections.cray.csm.plugins.module_utils.paths import hsm_locks
 
 ALREADY = {True: 'Component is Locked', False: 'Component is Unlocked'}
-FLEXIBLE_NOTHING_DONE = 'Component is Reserved'  # HSM's 400 when flexible changed nothing, whatever the reason
+# HSM's 400s when another client reserved a component or disabled its reservations after our status read (rigid),
+# or when flexible changed nothing, whatever the reason ('Component is Reserved' then too)
+HELD = ('Component is Reserved', 'Component reservations are disabled')
 
 
 class Refused(Exception):
@@ -134,13 +146,29 @@ def refusal(verb, held, changed_ids=()):
                    list(changed_ids), blocked=held)
 
 
+def held_after_expiry(module, records, ids):
+    """The blocked records of ids, after waiting (at most EXPIRED_KEPT s and a little) while every one of them
+    is a reservation that has expired but that smd has not released yet; the records read last."""
+    def releasing(record):  # expired, and smd's cleanup is still to come
+        since = expired_since(record)
+        return not record.get('ReservationDisabled') and since is not None and since <= EXPIRED_KEPT + 5
+    held = blocked(records, ids)
+    deadline = time.time() + EXPIRED_KEPT + 5
+    while held and time.time() < deadline and all(releasing(r) for r in held):
+        module.report_progress('waiting for HSM to release the expired reservation of %s'
+                               % ', '.join(r['ID'] for r in held))
+        time.sleep(2)
+        records = lock_status(module.client, ids)[0]
+        held = blocked(records, [i for i in ids if i in records])
+    return held, records
+
+
 def change(module, ids, want, verb):
     """Lock or unlock ids in one call; the ids it changed, in the order given. On a race (another client
-    changed a lock meanwhile) read the state again and send the rest once."""
+    changed a lock, reserved a component or disabled its reservations meanwhile) read the state again:
+    refuse as the first check does, or send the rest once."""
     action = hsm_locks('lock' if want else 'unlock')
-    retry = [ALREADY[want]]
-    if module.params['processing_model'] == 'flexible':
-        retry.append(FLEXIBLE_NOTHING_DONE)
+    retry = [ALREADY[want]] + list(HELD)
     body = dict(ComponentIDs=ids, ProcessingModel=module.params['processing_model'])
     raced = False
     try:
@@ -152,7 +180,7 @@ def change(module, ids, want, verb):
     if raced:
         records = lock_status(module.client, ids)[0]
         ids = [i for i in ids if i in records and bool(records[i].get('Locked')) != want]
-        held = blocked(records, ids)
+        held = held_after_expiry(module, records, ids)[0]
         if held:
             raise refusal(verb, held)
         if not ids:
@@ -184,7 +212,7 @@ ARGUMENTS = dict(
 def apply(module, records, need, want, verb):
     """Lock or unlock the ids in `need` (in check mode: predict it); the ids changed. Raises Refused for
     components HSM would refuse: before anything changes (rigid), or after the others changed (flexible)."""
-    held = blocked(records, need)
+    held, records = held_after_expiry(module, records, need)
     held_ids = set(r['ID'] for r in held)
     free = [i for i in need if i not in held_ids]
     if held and module.params['processing_model'] == 'rigid':

@@ -22,6 +22,10 @@ description:
     changes. Which jobs are dead is the caller's to decide from IMS (playbooks/clean_remote_build_node.yml removes
     only jobs in a final status or unknown to IMS). Never pass the id of a live job; its build would be lost.
   - What is not there is skipped, so a re-run changes nothing.
+  - A job whose container still runs with no signal file (running) or that left C(remote_exiting) in
+    C(/tmp/ims_<job id>/image) (finishing, IMS 3.32 and later) is never touched, whatever the caller says; it is
+    listed in RV(kept) with a warning. A job that left C(remote_error) (failed) or whose container is stopped or
+    gone (dead) is removed when named.
 author:
   - cray.csm contributors (!UNKNOWN)
 options:
@@ -67,6 +71,11 @@ removed:
       - container ims-b3eb4c73-f8da-47cc-9e1e-9874d6ba07ef
       - image localhost/ims-remote-b3eb4c73-f8da-47cc-9e1e-9874d6ba07ef:1.0.0
       - directory /tmp/ims_b3eb4c73-f8da-47cc-9e1e-9874d6ba07ef
+kept:
+  description: Per job id named but still running on the node, its state (C(running) or C(finishing)).
+  returned: always
+  type: dict
+  sample: {"af620dcd-354f-4742-8d35-cc8fd7dea5a4": "running"}
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -88,11 +97,16 @@ def main():
     podman = build_node.Podman(module)
     found, _others = build_node.read_footprints(podman)
     wanted = set(ids)
-    removed = {}
+    removed, kept = {}, {}
     for record in found:
-        if record['job_id'] in wanted:
+        if record['job_id'] in wanted and record['state'] in build_node.BUSY_STATES:
+            kept[record['job_id']] = record['state']  # the node says the job still runs: whatever IMS said
+        elif record['job_id'] in wanted:
             removed[record['job_id']] = build_node.remove_footprint(podman, record, module.check_mode)
-    module.exit_json(changed=bool(removed), removed=removed)
+    if kept:
+        module.warn('Kept the footprints of jobs that still run on this node: %s.'
+                    % ', '.join('%s (%s)' % (i, kept[i]) for i in sorted(kept)))
+    module.exit_json(changed=bool(removed), removed=removed, kept=kept)
 
 
 if __name__ == '__main__':

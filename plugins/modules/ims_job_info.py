@@ -50,6 +50,15 @@ options:
     type: list
     elements: str
     default: []
+  node_states:
+    description:
+      - What the node shows of each job, by job id - C(running), C(finishing), C(failed) or C(dead) - as the
+        C(state) of each of RV(cray.csm.build_node_info#module:footprints) of M(cray.csm.build_node_info) (see the
+        examples).
+      - Each live job and orphan named here gets it as C(node_state). A footprint the node shows C(running) or
+        C(finishing) is never an orphan, whatever IMS says of its job.
+    type: dict
+    default: {}
   wait:
     description:
       - Poll until no job that matches the filters (or is named in O(footprints)) is live.
@@ -83,6 +92,17 @@ EXAMPLES = r'''
     patterns: ims_*
     file_type: directory
   register: job_dirs
+
+- name: Read the node's job footprints and what it shows of each job
+  cray.csm.build_node_info:
+    paths: []
+  register: node
+
+- name: Live jobs and orphans, with what the node shows of each (running or finishing is never an orphan)
+  cray.csm.ims_job_info:
+    footprints: "{{ node.footprints | map(attribute='job_id') | list }}"
+    node_states: "{{ node.footprints | items2dict(key_name='job_id', value_name='state') }}"
+  delegate_to: localhost
 
 - name: Wait up to an hour until the node runs no IMS job
   cray.csm.ims_job_info:
@@ -124,7 +144,8 @@ job:
   type: dict
 live_jobs:
   description:
-    - The jobs that matched (or are named in O(footprints)) and are not yet C(success) or C(error), at the end.
+    - The jobs that matched (or are named in O(footprints)) and are not yet C(success) or C(error), at the end;
+      each named in O(node_states) has C(node_state), what the node shows of it.
   returned: always
   type: list
   elements: dict
@@ -136,7 +157,7 @@ waited_for:
 orphans:
   description:
     - The O(footprints) of jobs IMS no longer runs, each with its C(id) and C(status) (null when IMS does not know
-      the job). Safe to clean up.
+      the job), and C(node_state) when O(node_states) names it. Safe to clean up.
   returned: always
   type: list
   elements: dict
@@ -162,6 +183,7 @@ from ansible_collections.cray.csm.plugins.module_utils.xname import canonical_xn
 STATUSES = ['creating', 'fetching_image', 'fetching_recipe', 'waiting_for_repos', 'building_image',
             'packaging_artifacts', 'waiting_on_user', 'error', 'success']
 FINAL = ('error', 'success')
+BUSY_STATES = ('running', 'finishing')  # build_node_info's job states a cleanup never touches
 
 
 def footprint_id(value):
@@ -185,7 +207,8 @@ def matches(job, p, node):
 
 
 def describe(jobs):
-    return ', '.join('%s (%s)' % (j.get('id'), j.get('status')) for j in jobs)
+    return ', '.join('%s (%s%s)' % (j.get('id'), j.get('status'), ', %s on the node' % j['node_state']
+                                    if j.get('node_state') else '') for j in jobs)
 
 
 def plural(n, word):
@@ -204,6 +227,11 @@ class Jobs(object):
         by_id = dict((j.get('id'), j) for j in self.all)
         self.orphans = [dict(id=i, status=(by_id.get(i) or {}).get('status'))
                         for i in sorted(footprints) if not (i in by_id and is_live(by_id[i]))]
+        states = p['node_states'] or {}
+        if states:  # what the node shows of each job (build_node_info); running or finishing is never an orphan
+            self.live = [dict(j, node_state=states[j.get('id')]) if j.get('id') in states else j for j in self.live]
+            self.orphans = [dict(o, node_state=states.get(o['id'])) for o in self.orphans
+                            if states.get(o['id']) not in BUSY_STATES]
 
 
 def message(jobs, waited_for, waited):
@@ -280,6 +308,7 @@ def main():
             status=dict(type='list', elements='str', choices=STATUSES),
             job_type=dict(type='str', choices=['create', 'customize']),
             footprints=dict(type='list', elements='str', default=[]),
+            node_states=dict(type='dict', default={}),
             **wait_spec()
         ),
         supports_check_mode=True)

@@ -26,6 +26,8 @@ description:
     finds its session again. After a session of that name failed, the next is named with C(-2), C(-3) and so
     on. Its operation is C(reboot) when one of its nodes is on (a BOS reboot also powers on a node that is
     off), else C(boot).
+  - With O(cfs_configuration), also reads that CFS configuration (C(GET /apis/cfs/v3/configurations/{name})), so
+    that the caller can tell whether it is its own before it writes it.
 author:
   - cray.csm contributors (!UNKNOWN)
 options:
@@ -46,6 +48,10 @@ options:
     description: Per architecture (C(x86_64), C(aarch64)), the BOS session template that boots its image.
     type: dict
     default: {}
+  cfs_configuration:
+    description: The name of a CFS configuration to read, returned as RV(cfs_configuration).
+    type: str
+    version_added: 0.2.0
 extends_documentation_fragment:
   - cray.csm.connection
   - cray.csm.connection.token
@@ -95,6 +101,14 @@ arches:
   type: list
   elements: str
   sample: [aarch64, x86_64]
+cfs_configuration:
+  description: The CFS configuration O(cfs_configuration) as stored, null when it does not exist or was not asked for.
+  returned: always
+  type: dict
+  version_added: 0.2.0
+  sample: {name: remote-ims-node, description: IMS remote build node builder image (cray.csm.build_remote_node_image),
+           layers: [{clone_url: https://api-gw-service-nmn.local/vcs/cray/csm-config-management.git,
+                     commit: 545dd8f97645ee6882a8cef2f7dfdf25a63c1d8e, playbook: ims_computes.yml}]}
 boots:
   description: Per architecture of O(images) that has nodes, the boot plan; empty without O(images).
   returned: always
@@ -131,7 +145,8 @@ import hashlib
 
 from urllib.parse import urlencode
 
-from ansible_collections.cray.csm.plugins.module_utils.paths import bos_session, bos_session_status, hsm_component
+from ansible_collections.cray.csm.plugins.module_utils.paths import (bos_session, bos_session_status, cfs_configuration,
+                                                                     hsm_component)
 from ansible_collections.cray.csm.plugins.module_utils.hsm import ON_STATES
 from ansible_collections.cray.csm.plugins.module_utils.names import IMAGE_ARCH
 from ansible_collections.cray.csm.plugins.module_utils.module import CsmModule
@@ -233,7 +248,8 @@ def boot_images(images, templates):
 def main():
     module = CsmModule(argument_spec=dict(xnames=dict(type='list', elements='str', required=True),
                                           images=dict(type='list', elements='dict', default=[]),
-                                          templates=dict(type='dict', default={})),
+                                          templates=dict(type='dict', default={}),
+                                          cfs_configuration=dict(type='str')),
                        supports_check_mode=True)
     xnames = []
     for x in canonical_xnames(module.params['xnames'])[0]:
@@ -254,7 +270,10 @@ def main():
             module.fail_json(msg='Not an x86_64 or aarch64 node: %s. IMS builds for x86_64 and aarch64 only.'
                                  % ', '.join(no_arch))
         boots = plan(module.client, nodes, images)
-    module.exit_json(changed=False, nodes=nodes, arches=sorted(set(n['arch'] for n in nodes)), boots=boots)
+        name = module.params['cfs_configuration']
+        configuration = module.client.get(cfs_configuration(name), missing_ok=True) if name else None
+    module.exit_json(changed=False, nodes=nodes, arches=sorted(set(n['arch'] for n in nodes)), boots=boots,
+                     cfs_configuration=configuration)
 
 
 if __name__ == '__main__':

@@ -83,7 +83,8 @@ class InProcessAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super(InProcessAction, self).run(tmp, task_vars)
-        module_name = self._task.resolved_action or self._task.action
+        # resolved_action: ansible-core 2.12+ (2.11 is the AEE's core, where CFS runs the layer)
+        module_name = getattr(self._task, 'resolved_action', None) or self._task.action
         reason = self._not_in_process(task_vars)
         if reason:
             display.v('cray.csm: %s runs as a module process: %s' % (module_name, reason),
@@ -201,13 +202,22 @@ def _clean_warnings():
         clear()
 
 
+def _stdout_is_a_document():
+    """True when the stdout callback writes a document a program reads (ansible.posix.json, json, jsonl,
+    community.general's): a progress line on stdout would break it, so it goes to stderr instead."""
+    callback = str(C.config.get_config_value('DEFAULT_STDOUT_CALLBACK') or '')
+    return 'json' in callback.rsplit('.', 1)[-1].lower()
+
+
 @contextmanager
 def _progress(module_name, host):
-    """Progress lines of a long wait, shown while the task runs (CsmModule.report_progress)."""
+    """Progress lines of a long wait, shown while the task runs (CsmModule.report_progress): on stdout for a
+    person, on stderr when stdout is a JSON document."""
     started = time.time()
+    to_stderr = _stdout_is_a_document()
 
     def show(message):
-        display.display('%s [%s] %s (%ds)' % (module_name, host, message, time.time() - started))
+        display.display('%s [%s] %s (%ds)' % (module_name, host, message, time.time() - started), stderr=to_stderr)
     CsmModule.progress_hook = staticmethod(show)
     try:
         yield

@@ -257,3 +257,18 @@ def test_components(api):
     assert r.status_code == 404 and r.json()['detail'] == 'no such xname.'  # no syntax check here
     lock(api, [A])
     assert api.call('GET', P + '/State/Components/' + A).json()['Locked'] is True
+
+
+def test_components_enabled_filter(api):
+    """smd filters components on `enabled` (internal/hmsds/query-shared.go doQueryArg("enabled", strToDbBool)):
+    true/t/1, false/f/0, any case, ! negates; another value is ErrHMSDSArgNoMatch. The seed's nodes are all
+    enabled."""
+    every = [c['ID'] for c in api.call('GET', P + '/State/Components').json()['Components']]
+    for value in ('true', 'T', '1', '!false'):
+        r = api.call('GET', P + '/State/Components', params={'enabled': value})
+        assert [c['ID'] for c in r.json()['Components']] == every, value
+    for value in ('false', 'F', '0', '!true'):
+        assert api.call('GET', P + '/State/Components', params={'enabled': value}).json()['Components'] == []
+    r = api.call('GET', P + '/State/Components', params={'enabled': 'yes'}, validate=False)
+    assert r.status_code == 400
+    assert r.json()['detail'] == 'bad query param: a required argument did not match any valid input'

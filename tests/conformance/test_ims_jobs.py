@@ -137,3 +137,15 @@ def test_control_moves_a_job_through_its_statuses(api, csm_sim, node):
     job = start(csm_sim)
     assert csm_sim.move_job(job['id'], 'fail')['status'] == 'error'
     assert api.call('GET', P + '/jobs/' + job['id'], validate=False).json()['status'] == 'error'
+
+
+def test_problems_carry_no_type_and_204_a_content_type(api, csm_sim, node):
+    """IMS's problems have no `type` (ims src/server/errors.py problemify: httpproblem sets only what it is
+    given); its 204 answers carry flask-restful's application/json and no body."""
+    r = api.call('GET', P + '/jobs/nope', validate=False)
+    assert r.status_code == 404 and 'type' not in r.json() and r.json()['status'] == 404
+    r = api.call('DELETE', P + '/jobs', params={'status': 'done'}, validate=False)
+    assert r.status_code == 400 and 'type' not in r.json()
+    job = start(csm_sim)
+    r = api.call('DELETE', P + '/jobs/' + job['id'])
+    assert r.status_code == 204 and r.content == b'' and r.headers['Content-Type'] == 'application/json'

@@ -29,7 +29,9 @@ case "$mode" in
   *) exit 1 ;;
 esac
 '''
-FAKE_LS = '#!/bin/sh\ncat "%(d)s/tmp_listing"\n'
+# ls: the listing of the port the client came to (SSH_CONNECTION's 4th field), else the common one; two
+# ports stand for two nodes.
+FAKE_LS = '#!/bin/sh\nset -- $SSH_CONNECTION\nf="%(d)s/tmp_listing_$4"\n[ -f "$f" ] || f="%(d)s/tmp_listing"\ncat "$f"\n'
 
 
 @pytest.fixture(scope='module')
@@ -50,11 +52,11 @@ def sshd(_csm_sim_process):
     path_env = '%s:/usr/bin:/bin' % bindir
     with open(os.path.join(d, 'authorized_keys'), 'w') as f:
         f.write('environment="PATH=%s" %s\n' % (path_env, _csm_sim_process.ims_public_key))
-    port = free_port()
+    port, port2 = free_port(), free_port()
     cfg = os.path.join(d, 'sshd_config')
     with open(cfg, 'w') as f:
         f.write('\n'.join([
-            'Port %d' % port, 'ListenAddress 127.0.0.1', 'HostKey %s/host_key' % d,
+            'Port %d' % port, 'Port %d' % port2, 'ListenAddress 127.0.0.1', 'HostKey %s/host_key' % d,
             'PidFile %s/sshd.pid' % d, 'AuthorizedKeysFile %s/authorized_keys' % d,
             'PermitRootLogin prohibit-password', 'PasswordAuthentication no',
             'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no',
@@ -72,11 +74,20 @@ def sshd(_csm_sim_process):
         proc.kill()
         pytest.fail('sshd did not start: %s' % proc.stderr.read().decode())
 
-    def setup(arch='x86_64', which='present', listing='/tmp/ims_1\n/tmp/ims_2\n/tmp/other\n'):
+    def setup(arch='x86_64', which='present', listing='/tmp/ims_1\n/tmp/ims_2\n/tmp/other\n', listing2=None):
+        """listing2: what `ls` shows on the second port (port2), else the same listing."""
         for name, value in (('arch', arch + '\n'), ('which', which), ('tmp_listing', listing)):
             with open(os.path.join(d, name), 'w') as f:
                 f.write(value)
+        second = os.path.join(d, 'tmp_listing_%d' % port2)
+        if listing2 is None:
+            if os.path.exists(second):
+                os.remove(second)
+        else:
+            with open(second, 'w') as f:
+                f.write(listing2)
     setup.port = port
+    setup.port2 = port2
     setup.dir = d
     yield setup
     proc.terminate()
@@ -153,3 +164,49 @@ def test_private_key_file_logs_in(csm_sim, sshd):
          '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes',
          'root@127.0.0.1', 'uname -i'], stderr=subprocess.DEVNULL, timeout=30)
     assert out.decode().strip() == 'x86_64'
+
+
+# Where a new job goes (ims src/server/models/jobs.py find_remote_node_for_job): QUIRKS.md "IMS job placement".
+Y = 'x3000c0s19b3n0'
+
+
+def place(api, csm_sim, **kw):
+    kw.setdefault('footprint', False)  # the fake commands here cannot run a job
+    return csm_sim.place_job(**kw)
+
+
+def test_new_job_skips_a_node_that_fails_the_check(api, csm_sim, sshd):
+    """A registered node that IMS cannot log in to (its key not authorized, as after a reboot before the
+    layer ran) gets no job: the job runs in Kubernetes; once the key is back, the next job goes to it."""
+    sshd(listing='')
+    csm_sim.set_nodes({X: '127.0.0.1:%d' % sshd.port})
+    api.call('POST', P, {'xname': X})
+    keys = os.path.join(sshd.dir, 'authorized_keys')
+    saved = open(keys).read()
+    try:
+        with open(keys, 'w') as f:
+            f.write('')
+        job = place(api, csm_sim)
+    finally:
+        with open(keys, 'w') as f:
+            f.write(saved)
+    assert job['remote_build_node'] == '', job
+    assert [c['sshStatus'] for c in job['_sim']['checked']] == ['Unable to connect to node. Error: Authentication failed.']
+    assert api.call('GET', '/apis/ims/v3/jobs/' + job['id'], validate=False).json()['remote_build_node'] == ''
+    job = place(api, csm_sim)
+    assert job['remote_build_node'] == X and job['_sim']['checked'][0]['ableToRunJobs'] is True, job
+
+
+def test_new_job_goes_to_the_node_with_the_fewest_jobs(api, csm_sim, sshd):
+    """Both nodes pass: the one with fewer /tmp/ims_* wins, whichever was registered first; an unknown count
+    (-1) never wins over a known one; a node of another arch, or one that does not resolve, is skipped."""
+    sshd(listing='/tmp/ims_a\n/tmp/ims_b\n', listing2='/tmp/ims_c\n/tmp/other\n')
+    csm_sim.set_nodes({X: '127.0.0.1:%d' % sshd.port, Y: '127.0.0.1:%d' % sshd.port2})
+    for x in ('x9000c0s0b0n0', X, Y):  # the first one has no address: its check fails
+        api.call('POST', P, {'xname': x})
+    job = place(api, csm_sim)
+    assert job['remote_build_node'] == Y, job
+    assert [c['numCurrentJobs'] for c in job['_sim']['checked']] == [-1, 2, 1], job['_sim']
+    sshd(listing='/tmp/ims_a\n', listing2='/tmp/ims_c\n')  # a tie: the first registered
+    assert place(api, csm_sim)['remote_build_node'] == X
+    assert place(api, csm_sim, arch='aarch64')['remote_build_node'] == ''  # no aarch64 node

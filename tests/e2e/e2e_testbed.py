@@ -26,7 +26,7 @@ class Nodes(nodes.Nodes):
 
     # The nodes' /tmp is a tmpfs sized from the machine's memory: a small CI machine must not
     # fall below the playbook's free-space minimum. Tests of the minimum pass their own (-e wins).
-    group_vars = {'remote_build_node_min_free_gib': 0.5}
+    group_vars = dict(nodes.Nodes.group_vars, remote_build_node_min_free_gib=0.5)
 
 
 class Result(object):

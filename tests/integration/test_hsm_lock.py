@@ -244,3 +244,55 @@ def test_info_bad_filter_fails_with_hsm_message(run_tasks):
     res = run_tasks([info(type='Bogus')])
     r = res[0].result
     assert r['failed'] is True and 'Argument was not a valid HMS Type' in r['msg']
+
+
+@pytest.mark.parametrize('path, body, why', [
+    ('/locks/service/reservations', {'ComponentIDs': [B], 'ReservationDuration': 5}, 'PCS, FAS or BOS'),
+    ('/locks/disable', {'ComponentIDs': [B]}, 'cray hsm locks repair create --component-ids ' + B)])
+def test_reserved_between_read_and_lock_is_named(run_tasks, csm_sim, path, body, why):
+    """Another client reserves B (or disables its reservations) while our rigid lock call is in flight: HSM
+    answers a bare 400 that names no component; the module reads the state again and fails naming B."""
+    racer, raced = while_lock_in_flight(csm_sim, path, body)
+    res = run_tasks([lock([A, B])])
+    racer.join()
+    assert raced == [200]
+    r = res[0].result
+    assert r['failed'] is True and r['changed'] is False and r['changed_ids'] == [], r
+    assert 'Nothing was changed' in r['msg'] and why in r['msg'] and [b['ID'] for b in r['blocked']] == [B], r
+    assert res[0].requests() == [('POST', H + '/locks/status'), ('POST', H + '/locks/lock'),
+                                 ('POST', H + path),  # the other client's
+                                 ('POST', H + '/locks/status')]
+    assert locked(csm_sim, [A, B]) == {A: False, B: False}
+
+
+def expire_reservation(sim, xname, ago):
+    status, answer = sim.request('POST', '/_sim/hsm/reservations/expire', {'ComponentIDs': [xname], 'ago': ago})
+    assert status == 200, answer
+
+
+def test_expired_reservation_still_held_is_waited_out(run_tasks, csm_sim):
+    """smd keeps an expired reservation until its cleanup round (every 30 s; 15 s here) and refuses locks
+    meanwhile: the module waits for the release, then locks."""
+    hsm(csm_sim, '/locks/service/reservations', {'ComponentIDs': [B], 'ReservationDuration': 1})
+    csm_sim.config(hsm_reservation_cleanup_seconds=15)
+    expire_reservation(csm_sim, B, 0)
+    (rec,) = hsm(csm_sim, '/locks/status', {'ComponentIDs': [B]})['Components']
+    assert rec['Reserved'] is True  # expired, still held
+    res = run_tasks([lock([B])])
+    r = res[0].result
+    assert r['failed'] is False and r['changed_ids'] == [B], r
+    reads = [p for p in res[0].requests() if p == ('POST', H + '/locks/status')]
+    assert len(reads) >= 2 and res[0].requests()[-1] == ('POST', H + '/locks/lock')
+    assert locked(csm_sim, [B]) == {B: True}
+
+
+def test_expired_reservation_overdue_is_explained(run_tasks, csm_sim):
+    """An expired reservation that smd should have released long ago: no wait, a message that says so."""
+    hsm(csm_sim, '/locks/service/reservations', {'ComponentIDs': [B], 'ReservationDuration': 1})
+    csm_sim.config(hsm_reservation_cleanup_seconds=3600)
+    expire_reservation(csm_sim, B, 120)
+    res = run_tasks([lock([B])])
+    r = res[0].result
+    assert r['failed'] is True and r['changed'] is False, r
+    assert 'expired at' in r['msg'] and 'still holds' in r['msg'] and 'run again after' not in r['msg'], r
+    assert res[0].requests() == [('POST', H + '/locks/status')]

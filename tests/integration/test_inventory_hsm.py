@@ -179,3 +179,46 @@ def test_file_name_must_end_in_hsm_yml(csm_sim, tmp_path):
     rc, _data, out = inventory(csm_sim, tmp_path, {}, name='nodes.yml')
     assert rc != 0 and hsm_requests(csm_sim) == []
     assert "could not be verified by inventory plugin 'cray.csm.hsm'" in out
+
+
+def test_xname_that_is_no_node_fails_as_an_unknown_group_does(csm_sim, tmp_path):
+    """An unknown xname and a BMC's are both named, as an unknown group label is; nothing is listed."""
+    rc, _data, out = inventory(csm_sim, tmp_path, {'xnames': ['X3000C0S19B04N0', 'x9999c0s0b0n0', 'x3000c0s19b4']})
+    assert rc != 0
+    assert 'HSM has no node x9999c0s0b0n0, x3000c0s19b4 (xnames)' in out, out
+
+
+def test_group_with_no_member_left_is_made_empty_with_a_warning(csm_sim, tmp_path):
+    rc, data, out = inventory(csm_sim, tmp_path, {'hsm_groups': ['ims_builders', 'blue'], 'arch': ['aarch64']},
+                              args=('--list', '--export'))
+    assert rc == 0, out
+    assert hosts(data) == {'x3000c0s17b2n0'}  # ims_builders' aarch64 member; blue has none
+    assert 'no member of HSM group blue passes the other filters; its group blue is empty' in out, out
+    assert 'ims_builders' not in out.rsplit('no member of HSM group', maxsplit=1)[-1].split('.')[0]
+    rc, _data, out = inventory(csm_sim, tmp_path, {'hsm_groups': ['blue'], 'arch': ['aarch64']},
+                               args=('--graph', 'blue'))
+    assert rc == 0 and '@blue:' in out and 'x3000' not in out.rsplit('@blue:', maxsplit=1)[-1], out
+
+
+def test_label_with_dot_and_dash_becomes_underscores(csm_sim, tmp_path):
+    """HSM allows - . : in labels (^[-a-z0-9:._]+$), Ansible's group names do not: gpu-pool.a -> gpu_pool_a;
+    the host variable keeps HSM's label."""
+    csm_sim.fault(method='GET', path='/apis/smd/hsm/v2/groups$', status=200, content_type='application/json',
+                  body=[{'label': 'gpu-pool.a', 'description': '', 'members': {'ids': ['x3000c0s19b4n0']}}])
+    rc, data, out = inventory(csm_sim, tmp_path, {'hsm_groups': ['gpu-pool.a']})
+    assert rc == 0, out
+    assert hosts(data, 'gpu_pool_a') == {'x3000c0s19b4n0'}
+    assert data['_meta']['hostvars']['x3000c0s19b4n0']['hsm_groups'] == ['gpu-pool.a']
+
+
+def test_gateway_fault_fails_after_one_repeat_by_default(csm_sim, tmp_path):
+    """An inventory fails fast: one repeat (not the modules' five, 20-30 s of back-off) unless retries says more."""
+    csm_sim.fault(path='/apis/smd/hsm/v2/State/Components', status=503)
+    csm_sim.clear_log()
+    rc, _data, out = inventory(csm_sim, tmp_path, {'retries': None})
+    assert rc != 0 and 'HTTP 503' in out
+    assert [p for p in hsm_requests(csm_sim) if p[1].endswith('/State/Components')] == [
+        ('GET', HSM + '/State/Components')] * 2
+    csm_sim.clear_log()
+    rc, _data, out = inventory(csm_sim, tmp_path, {'retries': None}, env={'CSM_RETRIES': '2'})
+    assert rc != 0 and len([p for p in hsm_requests(csm_sim) if p[1].endswith('/State/Components')]) == 3

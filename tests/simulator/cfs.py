@@ -103,13 +103,21 @@ def _session_view(app, s):
     return deepcopy(s['data'])
 
 
+def session_seconds(app, name):
+    """cfs_session_seconds, or the seconds of the first cfs_slow_sessions regex that matches the name (control API)."""
+    for rx, seconds in sorted((app.config.get('cfs_slow_sessions') or {}).items()):
+        if re.search(rx, name):
+            return float(seconds)
+    return float(app.config['cfs_session_seconds'])
+
+
 def tick(app):
     """Advance sessions on wall-clock time: pending -> running -> complete."""
     now = time.time()
-    dur = float(app.config['cfs_session_seconds'])
     for s in app.data['cfs_sessions'].values():
         st = s['data']['status']['session']
         age = now - s['t0']
+        dur = session_seconds(app, s['data']['name'])
         if st['status'] == 'pending' and age >= dur * 0.3:
             st['status'] = 'running'
             st['job'] = 'cfs-' + new_id()

@@ -56,7 +56,9 @@ def ok(body, status=200):
 
 
 def no_content():
-    return Response(204, None, content_type=None)
+    """204 with the JSON content type and no body, as IMS, CFS and BOS answer it (flask-restful's output_json
+    and connexion set application/json; werkzeug drops a 204's body)."""
+    return Response(204, None, content_type='application/json')
 
 
 def problem(status, detail, title=None, problem_type='about:blank', **extra):
@@ -206,11 +208,14 @@ class App(object):
                 'cfs_session_seconds': 3.0,
                 'bos_session_seconds': 3.0,
                 'cfs_fail_sessions': [],
+                'cfs_slow_sessions': {},
                 'bos_fail_sessions': [],
                 'ssh_timeout': 5.0,
                 # BOS options reject_nids and ims_images_must_exist (bos src/bos/common/options.py)
                 'bos_reject_nids': False,
                 'bos_ims_images_must_exist': False,
+                # smd's expired-reservation cleanup round (hms-smd cmd/smd/smd.go CompReservationCleanup)
+                'hsm_reservation_cleanup_seconds': 30,
             }
             self.config.update(self.seed.get('config') or {})
             if self.cli_csm_version:
@@ -358,7 +363,7 @@ class Handler(BaseHTTPRequestHandler):
     def _send(self, resp):
         data = resp.payload()
         self.send_response(resp.status)
-        if resp.content_type and resp.status != 204:
+        if resp.content_type:
             self.send_header('Content-Type', resp.content_type)
         for k, v in resp.headers.items():
             self.send_header(k, v)

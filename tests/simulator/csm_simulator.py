@@ -31,8 +31,8 @@ import sls  # noqa: E402
 from core import App, make_server, no_content, ok, problem  # noqa: E402
 
 CONFIG_KEYS = ('csm_version', 'token_ttl', 'cfs_session_seconds', 'bos_session_seconds',
-               'cfs_fail_sessions', 'bos_fail_sessions', 'ssh_timeout', 'bos_reject_nids',
-               'bos_ims_images_must_exist')
+               'cfs_fail_sessions', 'cfs_slow_sessions', 'bos_fail_sessions', 'ssh_timeout', 'bos_reject_nids',
+               'bos_ims_images_must_exist', 'hsm_reservation_cleanup_seconds')
 
 
 def ims_keys():

@@ -83,8 +83,14 @@ def load(app):
 
 
 def expire(app):
-    """HSM drops expired reservations in the background (DeleteCompReservationsExpired)."""
+    """HSM drops expired reservations in a background loop that sleeps 30 s between rounds (hms-smd
+    cmd/smd/smd.go CompReservationCleanup, DeleteCompReservationsExpired): until its next round an expired
+    reservation is still listed and still refuses locks. The round length is the config key
+    hsm_reservation_cleanup_seconds."""
     now = time.time()
+    if now - app.data.setdefault('reaped_at', now) < float(app.config.get('hsm_reservation_cleanup_seconds', 30)):
+        return
+    app.data['reaped_at'] = now
     res = app.data['reservations']
     for x in [x for x, r in res.items() if r['expires'] is not None and r['expires'] <= now]:
         del res[x]
@@ -192,6 +198,7 @@ def select(app, flt, db_error='operation \'POST\' failed during store.'):
     states = _values(flt.get('State'), HMS_STATES, 'Argument was not a valid HMS State')
     locked = _pg_bools(flt.get('Locked'), db_error)
     disabled = _pg_bools(flt.get('ReservationDisabled'), db_error)
+    enabled = _enabled_filter(flt.get('Enabled'))
     wanted = set(ids)
     out = []
     for x, c in app.data['hsm'].items():
@@ -205,8 +212,23 @@ def select(app, flt, db_error='operation \'POST\' failed during store.'):
             continue
         if locked and lk['Locked'] not in locked or disabled and lk['ReservationDisabled'] not in disabled:
             continue
+        if enabled and not _matches(str(c.get('Enabled', True)).lower(), enabled):
+            continue
         out.append(x)
     return ids, out
+
+
+def _enabled_filter(values):
+    """The enabled filter as smd reads it (internal/hmsds/query-shared.go doQueryArg("enabled", strToDbBool)):
+    true/t/1 and false/f/0 in any case, each may be negated with a leading !; anything else is
+    ErrHMSDSArgNoMatch."""
+    out = []
+    for v in values or []:
+        neg, word = ('!', v[1:]) if v.startswith('!') else ('', v)
+        if word.lower() not in ('true', 't', '1', 'false', 'f', '0'):
+            raise HsmError(400, 'a required argument did not match any valid input')
+        out.append(neg + ('true' if word.lower() in ('true', 't', '1') else 'false'))
+    return out
 
 
 def _reserved_filter(flt):
@@ -367,6 +389,19 @@ def register(app):
     app.loaders.append(load)
     app.tickers.append(expire)
 
+    @app.route('POST', '/_sim/hsm/reservations/expire', auth=False)
+    def expire_now(app, req):
+        """Control: the service reservations of ComponentIDs expired `ago` seconds ago (default 0), and smd's
+        cleanup round has just begun its sleep."""
+        b = req.json()
+        with app.lock:
+            app.data['reaped_at'] = time.time()  # the cleanup loop has just gone to sleep
+            for x in b['ComponentIDs']:
+                r = app.data['reservations'][x]
+                r['expires'] = time.time() - float(b.get('ago') or 0)
+                r['ExpirationTime'] = _rfc3339(r['expires'])
+        return ok({'ComponentIDs': b['ComponentIDs']})
+
     def route(method, path):
         """An HSM handler: HsmError becomes the problem+json answer."""
         def deco(fn):
@@ -479,7 +514,7 @@ def register(app):
     def components(app, req):
         flt = {'ComponentIDs': req.query.get('id'), 'Type': req.query.get('type'),
                'State': req.query.get('state'), 'Role': req.query.get('role'), 'Arch': req.query.get('arch'),
-               'Flag': req.query.get('flag'), 'Class': req.query.get('class')}
+               'Flag': req.query.get('flag'), 'Class': req.query.get('class'), 'Enabled': req.query.get('enabled')}
         try:
             found = select(app, flt)[1]
         except HsmError as e:

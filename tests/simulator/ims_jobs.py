@@ -4,14 +4,16 @@ entrypoint.sh `clean_remote_node`).
 
 There is no Kubernetes here, so no job pod runs a job: a test starts one on a registered node with
 the control route `POST /_sim/ims/jobs` and moves it with `POST /_sim/ims/jobs/{id}`. The simulator
-then does over SSH, with the IMS key, what the job pod does on the node.
+then does over SSH, with the IMS key, what the job pod does on the node. With `place: true` instead of
+a node, the job goes where IMS's `POST /v3/jobs` would put it (`find_remote_node_for_job`).
 """
 import datetime
 import re
 import uuid
 
 from core import deepcopy, no_content, ok, problem
-from ims import NOT_FOUND, P, ssh_connect
+from ims import NOT_FOUND, P, node_status, ssh_connect
+from ims import problem as ims_problem  # IMS's own: no `type` (the control routes use core's)
 
 # models/jobs.py STATUS_TYPES, in order; the spec's JobStatuses lacks packaging_artifacts.
 STATUSES = ('creating', 'fetching_image', 'fetching_recipe', 'waiting_for_repos', 'building_image',
@@ -28,17 +30,31 @@ HINT = ('Determine the specific information that is missing or invalid and then 
 FIRST_REMOTE_PORT = 2022  # ims-utils prep-env.sh
 
 # What prep-env.sh leaves on the node: /tmp/ims_<id>/image/ (with the image squashfs), the image
-# ims-remote-<id>:1.0.0 (podman load; here podman import of a tiny root that sleeps), and the
+# ims-remote-<id>:1.0.0 (podman load; here podman import of a tiny root with bash), and the
 # container ims-<id> (podman run -p <port>:22 -v ...:/mnt/image:U,Z --privileged --detach).
 # When podman cannot start it, podman run leaves it Created: reported as such.
+# The container's job script traps SIGTERM/SIGINT and touches /mnt/image/remote_error as ims-utils
+# remote_customize_entrypoint.sh does (IMS 3.32+); `echo` is there for the pod's heartbeat
+# (podman exec ims-<id> echo heartbeat, ims-sshd entrypoint.sh wait_for_remote_complete).
 FOOTPRINT = r'''set -e
 ID=%(id)s
 mkdir -p /tmp/ims_$ID/image/
 : > /tmp/ims_$ID/image/image.sqsh
 if [ -x /usr/bin/podman ]; then
-    files="usr/bin/sleep $(ldd /usr/bin/sleep | grep -o '/[^ ]*' | sed 's,^/,,')"
-    tar -C / -chf - $files | podman import --change 'CMD ["/usr/bin/sleep", "infinity"]' - \
+    ctx=$(mktemp -d)
+    printf '%%s\n' "trap 'touch /mnt/image/remote_error; exit 1' TERM INT" 'while :; do sleep 1 & wait $!; done' \
+        > $ctx/ims-job.sh
+    bash_path=$(command -v bash)
+    files=""
+    for b in sleep bash touch echo; do
+        p=$(type -P $b || true)
+        case "$p" in /*) files="$files ${p#/} $(ldd $p | grep -o '/[^ ]*' | sed 's,^/,,' | tr '\n' ' ')";; esac
+    done
+    tar -C / -chf $ctx/root.tar $(printf '%%s\n' $files | sort -u)
+    tar -C $ctx -rf $ctx/root.tar ims-job.sh
+    podman import --change "CMD [\"$bash_path\", \"/ims-job.sh\"]" $ctx/root.tar \
         localhost/ims-remote-$ID:1.0.0 >/dev/null
+    rm -rf $ctx
     port=""
     if [ %(publish)s = 1 ]; then
         used=$(podman ps -a --format '{{.Ports}}')
@@ -71,13 +87,23 @@ exit 0
 '''
 
 
+# What happens to a job on the node, for tests (POST /_sim/ims/jobs/<id> {"node": ...}): its end of build
+# (ims-utils touches remote_exiting), a stop (the trap touches remote_error), a kill (the container is gone, no
+# signal file: the pod's heartbeat fails until IMS errors the job).
+NODE_EVENTS = {
+    'exiting': 'touch /tmp/ims_%(id)s/image/remote_exiting',
+    'terminate': 'podman stop -t 20 ims-%(id)s >/dev/null',
+    'kill': 'podman rm -f -t 0 ims-%(id)s >/dev/null',
+}
+
+
 def load(app):
     app.data['jobs'] = {}  # id -> record, in creation order (IMS keeps a dict too)
     app.data['job_sim'] = {}  # id -> {'orphan': bool, 'footprint': {...}}: what only the simulator knows
 
 
 def not_found():
-    return problem(404, NOT_FOUND)
+    return ims_problem(404, NOT_FOUND)
 
 
 def now():
@@ -102,6 +128,25 @@ def record(remote_build_node, job_type, arch, artifact_id):
         'kubernetes_namespace': 'ims', 'kubernetes_secret': None,
         'remote_build_node': remote_build_node,
     }
+
+
+def find_remote_node_for_job(app, arch):
+    """Where IMS puts a new job (ims src/server/models/jobs.py find_remote_node_for_job, called by
+    V3JobCollection.post): every registered node is checked over SSH again (getStatus); of those able to run
+    jobs with the job's arch, the one with the fewest /tmp/ims_* (numCurrentJobs; -1, unknown, counts as
+    10000), the first on a tie. "" (no node): the job runs in Kubernetes. Returns (xname, statuses checked).
+    IMS first checks its private key file (test_private_key_file); the simulator's key is always there."""
+    best, best_count, checked = '', 10000, []
+    with app.lock:
+        xnames = list(app.data['remote_build_nodes'])
+    for xname in xnames:
+        st = node_status(app, xname)
+        checked.append(st)
+        if st['ableToRunJobs'] and st['nodeArch'] == arch:
+            count = 10000 if st['numCurrentJobs'] == -1 else st['numCurrentJobs']
+            if best == '' or count < best_count:
+                best, best_count = xname, count
+    return best, checked
 
 
 def age_to_timestamp(age):
@@ -143,13 +188,16 @@ def leave_footprint(app, job, publish):
 
 
 def end_job(app, job_id):
-    """The job pod's end on the node: clean_remote_node, unless the test wants an orphan."""
+    """The job pod's end on the node: clean_remote_node; or, when the test wants an orphan, the abrupt end, which
+    only runs `podman stop ims-<id>` (FACTS section 9; the container's trap then touches remote_error)."""
     with app.lock:
         job = app.data['jobs'].get(job_id)
         sim = app.data['job_sim'].get(job_id) or {}
     if job and job['remote_build_node'] and sim.get('footprint') and not sim.get('orphan'):
         run_on_node(app, job['remote_build_node'], CLEAN % {'id': job_id})
         sim['footprint'] = None
+    elif job and job['remote_build_node'] and sim.get('footprint'):
+        run_on_node(app, job['remote_build_node'], NODE_EVENTS['terminate'] % {'id': job_id} + ' 2>&1 || true')
 
 
 def validate_patch(body):
@@ -186,17 +234,17 @@ def register(app):
         statuses = [s.lower() for s in req.query.get('status', [])]
         for s in statuses:
             if s not in STATUSES:
-                return problem(400, 'Unsupported status %s in query parameters. %s' % (s, HINT))
+                return ims_problem(400, 'Unsupported status %s in query parameters. %s' % (s, HINT))
         job_type = req.arg('job_type')  # QUIRK: one value (request.args.get), the spec says an array
         if job_type and job_type not in JOB_TYPES:
-            return problem(400, 'Unsupported job_type %s in query parameters. %s' % (job_type, HINT))
+            return ims_problem(400, 'Unsupported job_type %s in query parameters. %s' % (job_type, HINT))
         max_age = None
         age = req.arg('age')
         if age is not None:
             try:
                 max_age = age_to_timestamp(age)
             except (OverflowError, ValueError):
-                return problem(400, 'Unsupported age %s in query parameters. %s' % (age, HINT))
+                return ims_problem(400, 'Unsupported age %s in query parameters. %s' % (age, HINT))
         with app.lock:
             doomed = [i for i, j in jobs(app).items()
                       if (not statuses or j['status'] in statuses)
@@ -243,16 +291,16 @@ def register(app):
         except ValueError:
             body = None
         if not body:
-            return problem(400, 'No input provided. Determine the specific information that is missing '
-                                'or invalid and then re-run the request with valid information.')
+            return ims_problem(400, 'No input provided. Determine the specific information that is missing '
+                                    'or invalid and then re-run the request with valid information.')
         if not isinstance(body, dict):
-            return problem(422, 'Input data was understood, but failed validation. Re-run request with valid '
-                                'input values for the fields indicated in the response.',
-                           errors={'_schema': ['Invalid input type.']})
+            return ims_problem(422, 'Input data was understood, but failed validation. Re-run request with valid '
+                                    'input values for the fields indicated in the response.',
+                               errors={'_schema': ['Invalid input type.']})
         errors = validate_patch(body)
         if errors:
-            return problem(422, 'Input data was understood, but failed validation. Re-run request with valid '
-                                'input values for the fields indicated in the response.', errors=errors)
+            return ims_problem(422, 'Input data was understood, but failed validation. Re-run request with valid '
+                                    'input values for the fields indicated in the response.', errors=errors)
         with app.lock:
             jobs(app)[job_id].update(body)
             return ok(deepcopy(jobs(app)[job_id]))
@@ -287,10 +335,17 @@ def register_control(app):
             return problem(400, 'status must be one of %s' % (STATUSES,))
         if xname and xname not in app.data['remote_build_nodes']:
             return problem(409, '%s is not registered in IMS: IMS sends jobs only to registered nodes' % xname)
+        checked = None
+        if b.get('place'):
+            if xname:
+                return problem(400, 'give remote_build_node or place, not both')
+            xname, checked = find_remote_node_for_job(app, arch)
         images = [i for i in app.data['images'].values() if i.get('arch') == arch]
         job = record(xname, job_type, arch, b.get('artifact_id') or (images[0]['id'] if images else str(uuid.uuid4())))
         job['status'] = status
         sim = {'orphan': bool(b.get('orphan')), 'footprint': None}
+        if checked is not None:
+            sim['checked'] = checked  # the node statuses the placement saw
         if xname and b.get('footprint', True):
             try:
                 sim['footprint'] = leave_footprint(app, job, b.get('publish', True))
@@ -316,6 +371,20 @@ def register_control(app):
             if 'orphan' in b:
                 sim['orphan'] = bool(b['orphan'])
             action = b.get('action')
+            event = b.get('node')
+        if event is not None:
+            if event not in NODE_EVENTS or not job['remote_build_node']:
+                return problem(400, 'node must be one of %s, for a job on a node' % sorted(NODE_EVENTS))
+            try:
+                run_on_node(app, job['remote_build_node'], NODE_EVENTS[event] % {'id': job_id})
+            except Exception as exc:  # noqa: BLE001
+                return problem(502, 'could not %s the job on %s: %s' % (event, job['remote_build_node'], exc))
+            if action is None and 'status' not in b:
+                with app.lock:
+                    out = deepcopy(job)
+                    out['_sim'] = deepcopy(sim)
+                return ok(out)
+        with app.lock:
             if action == 'finish':
                 status = 'success'
             elif action == 'fail':

@@ -1,6 +1,8 @@
 """The Kubernetes subset (TESTBED.md "A stand-in Kubernetes API"): discovery, ConfigMaps, Secrets.
 
-No auth check: kubectl sends no bearer token over plain http.
+No auth check: kubectl sends no bearer token over plain http. Except for a Secret set through the
+control route POST /_sim/k8s/secrets with `readers` (bearer tokens, as a service account's): any other
+caller gets 403 Forbidden, as RBAC answers a service account without `get` on secrets.
 """
 import base64
 
@@ -29,7 +31,35 @@ def configmaps(app):
     return cms
 
 
+def load(app):
+    app.data['k8s_secrets'] = {}
+
+
+def _forbidden(ns, name):
+    # The text of a Kubernetes RBAC refusal (apiserver's authorization filter, a Status with reason Forbidden).
+    msg = ('secrets "%s" is forbidden: User "system:serviceaccount:services:cray-cfs" cannot get resource '
+           '"secrets" in API group "" in the namespace "%s"' % (name, ns))
+    return Response(403, {'kind': 'Status', 'apiVersion': 'v1', 'status': 'Failure', 'message': msg,
+                          'reason': 'Forbidden', 'details': {'name': name, 'kind': 'secrets'}, 'code': 403})
+
+
 def register(app):
+    app.loaders.append(load)
+
+    @app.route('POST', '/_sim/k8s/secrets', auth=False)
+    def set_secret(app, req):
+        """{namespace, name, data: {key: text}, readers: [token] (optional)}: add or replace a Secret."""
+        try:
+            b = req.json()
+        except ValueError:
+            b = None
+        if not isinstance(b, dict) or not b.get('name') or not isinstance(b.get('data'), dict):
+            return Response(400, {'message': 'give namespace, name, data (and readers)'})
+        data = dict((k, base64.b64encode(str(v).encode()).decode()) for k, v in b['data'].items())
+        with app.lock:
+            app.data['k8s_secrets'][(b.get('namespace', 'default'), b['name'])] = (data, b.get('readers'))
+        return Response(201, {'name': b['name']})
+
     @app.route('GET', '/version', auth=False)
     def version(app, req):
         return Response(200, {'major': '1', 'minor': '24', 'gitVersion': 'v1.24.17'})
@@ -61,6 +91,14 @@ def register(app):
 
     @app.route('GET', '/api/v1/namespaces/(?P<ns>[^/]+)/secrets/(?P<name>[^/]+)', auth=False)
     def secret(app, req, ns, name):
+        found = app.data['k8s_secrets'].get((ns, name))
+        if found:
+            data, readers = found
+            bearer = req.headers.get('Authorization', '')[len('Bearer '):].strip()
+            if readers is not None and bearer not in readers:
+                return _forbidden(ns, name)
+            return Response(200, {'kind': 'Secret', 'apiVersion': 'v1', 'type': 'Opaque',
+                                  'metadata': {'name': name, 'namespace': ns}, 'data': data})
         if (ns, name) != ('default', 'admin-client-auth'):
             return _status(404, 'secrets "%s" not found' % name)
         b64 = base64.b64encode(app.client_secret.encode()).decode()

@@ -67,7 +67,9 @@ class Nodes(object):
     """Nodes started by one user of the test bed; `scope` (CSM_TESTBED_SCOPE) keeps them apart from the
     nodes of other runs on the machine (down_all() removes only its scope's)."""
 
-    group_vars = {}  # more variables for every node of the inventories written (subclasses add theirs)
+    # More variables for every node of the inventories written (subclasses add theirs). The simulator's IMS jobs
+    # carry a root of a few MiB, not a 15 GiB compute image: room for one job in /tmp is sized for that.
+    group_vars = {'remote_build_node_image_root_gib': 0.1}
 
     def __init__(self, key=None, scope=None, echo=None):
         """echo: a file to copy what nodes.sh prints to (the demo shows it)."""
@@ -88,6 +90,14 @@ class Nodes(object):
             self.echo.write(out)
         self.hosts[name] = dict(xname=xname, port=port)
         return port
+
+    def reboot(self, name):
+        """Reboot a node (nodes.sh reboot): recreated from its image, same name and port; what it held at run
+        time (files written to its root, mounts, keys added after boot) is gone, data in Ceph stays."""
+        out = nodes_sh('reboot', name, env=self.env)
+        if self.echo:
+            self.echo.write(out)
+        return out
 
     def down(self):
         """Remove the nodes started here (whatever fails, the others are still removed)."""

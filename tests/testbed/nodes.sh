@@ -4,6 +4,8 @@
 #            --privileged: needed for iptables (and nested privileged containers) inside the node
 #            --host-network: privileged, on the machine's network (reaches tests/testbed/ceph.sh on
 #            127.0.0.1), no systemd; its own sshd listens on 127.0.0.1:SSH_PORT
+#   nodes.sh reboot NAME       (the node recreated from its image: what its root held at run time is
+#            lost, as on a diskless node; same name, port, arch and options; Ceph data stays in Ceph)
 #   nodes.sh down NAME
 #   nodes.sh down-all          (only containers labelled by this test bed)
 #   nodes.sh inventory         (one Ansible host line per running test-bed node)
@@ -24,7 +26,7 @@ FILTER=(--filter "label=$LABEL=1")
 DEFAULT_IMAGE=localhost/csm-node-base
 
 die() { echo "nodes.sh: ERROR: $*" >&2; exit 1; }
-usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 ensure_key() {
     [ -s "$KEY" ] && return
@@ -90,7 +92,7 @@ cmd_up() {
             /usr/sbin/sshd -D -e -o ListenAddress=127.0.0.1 -p $port & wait")
     fi
     podman run -d --name "$name" --hostname "$name" --label "$LABEL=1" --label "csm.testbed.port=$port" \
-        --label "csm.testbed.scope=$SCOPE" \
+        --label "csm.testbed.scope=$SCOPE" --label "csm.testbed.arch=$arch" \
         "${net[@]}" -v /var/lib/containers "${extra[@]}" "$image" "${cmd[@]}" >/dev/null
     # Root's key, before sshd even answers.
     podman exec -i "$name" sh -c 'umask 077; mkdir -p /root/.ssh; cat >> /root/.ssh/authorized_keys' <"$KEY.pub"
@@ -104,7 +106,8 @@ exec /bin/uname "\$@"
 EOF
     fi
     local i
-    for i in $(seq 1 60); do
+    # 60 s: on a loaded 2-CPU machine a node's first sshd start (host keys made at boot) took over 30 s.
+    for i in $(seq 1 120); do
         if ssh_ok "$port" "$name"; then
             echo "nodes.sh: $name up: ssh -i $KEY -p $port root@127.0.0.1"
             return
@@ -112,7 +115,7 @@ EOF
         sleep 0.5
     done
     podman logs --tail 20 "$name" >&2 || true
-    die "$name: no SSH answer on 127.0.0.1:$port after 30 s"
+    die "$name: no SSH answer on 127.0.0.1:$port after 60 s"
 }
 
 cmd_down() {
@@ -124,6 +127,29 @@ cmd_down() {
     [ "$(podman inspect -f '{{ index .Config.Labels "csm.testbed.hostnet" }}' "$name")" != 1 ] || release_node "$name"
     podman rm -f -v -t 2 "$name" >/dev/null
     echo "nodes.sh: $name removed"
+}
+
+# A reboot: the node goes down (its mounts, loop devices and rbd-fuse released as by `down`) and comes
+# back from the same image, with the same name, port, arch and options, so its root is the image's again.
+cmd_reboot() {
+    local name=${1:-} image port arch flags=()
+    [ -n "$name" ] || usage
+    podman container exists "$name" || die "$name: no such node"
+    [ "$(podman inspect -f '{{ index .Config.Labels "'$LABEL'" }}' "$name")" = 1 ] ||
+        die "$name is not a test-bed node: not rebooting it"
+    image=$(podman inspect -f '{{ .ImageName }}' "$name")
+    port=$(podman inspect -f '{{ index .Config.Labels "csm.testbed.port" }}' "$name")
+    arch=$(podman inspect -f '{{ index .Config.Labels "csm.testbed.arch" }}' "$name")
+    SCOPE=$(podman inspect -f '{{ index .Config.Labels "csm.testbed.scope" }}' "$name")
+    if [ "$(podman inspect -f '{{ index .Config.Labels "csm.testbed.hostnet" }}' "$name")" = 1 ]; then
+        flags+=(--host-network)
+        release_node "$name"
+    elif [ "$(podman inspect -f '{{ .HostConfig.Privileged }}' "$name")" = true ]; then
+        flags+=(--privileged)
+    fi
+    podman rm -f -v -t 2 "$name" >/dev/null
+    echo "nodes.sh: $name down (reboot)"
+    cmd_up "$name" "$port" --image "$image" --arch "${arch:-unknown}" "${flags[@]}"
 }
 
 cmd_down_all() {
@@ -150,6 +176,7 @@ cmd_inventory() {
 case ${1:-} in
     up) shift; cmd_up "$@" ;;
     down) shift; cmd_down "$@" ;;
+    reboot) shift; cmd_reboot "$@" ;;
     down-all) cmd_down_all ;;
     inventory) cmd_inventory ;;
     key) ensure_key; echo "$KEY" ;;

@@ -142,11 +142,22 @@ class CsmSim(object):
         kw['remote_build_node'] = remote_build_node
         return self._control('POST', 'ims/jobs', kw)
 
+    def place_job(self, **kw):
+        """Create an IMS job as `POST /v3/jobs` does: on the registered node that passes IMS's SSH check now,
+        has the job's arch and the fewest jobs, else in Kubernetes (remote_build_node ""); `_sim.checked`
+        holds the node statuses seen. Same options as start_job (arch, job_type, footprint, ...)."""
+        kw['place'] = True
+        return self._control('POST', 'ims/jobs', kw)
+
     def move_job(self, job_id, action=None, **kw):
         """action advance, finish or fail (or status=...); orphan=True leaves the footprint at the end."""
         if action:
             kw['action'] = action
         return self._control('POST', 'ims/jobs/' + job_id, kw)
+
+    def set_secret(self, namespace, name, data, readers=None):
+        """A Kubernetes Secret ({key: text}); with readers (bearer tokens) any other caller gets 403."""
+        return self._control('POST', 'k8s/secrets', dict(namespace=namespace, name=name, data=data, readers=readers))
 
     def expire_tokens(self):
         self._control('POST', 'tokens/expire')

@@ -55,10 +55,12 @@ def test_image_exists_with_features_off():
 
 def test_config_and_keyrings(host):
     assert host.file("/etc/ceph/ceph.conf").contains("mon_host")
-    for name in ("admin", "admin-tools", "kube"):
-        f = host.file("/etc/ceph/ceph.client.%s.keyring" % name)
-        assert f.user == "root" and f.mode == 0o600
-        assert f.contains("client.%s" % name)
+    f = host.file("/etc/ceph/ceph.client.kube.keyring")
+    assert f.user == "root" and f.mode == 0o600
+    assert f.contains("client.kube")
+    # The RBD is made from the controller: no admin key on the node.
+    for name in ("admin", "admin-tools"):
+        assert not host.file("/etc/ceph/ceph.client.%s.keyring" % name).exists
 
 
 def test_cache_is_the_rbd_image(host):

@@ -174,3 +174,19 @@ def test_template_bos_would_reject_fails_before_writing(csm_play):
     assert ("BOS would reject it: boot_sets key (compute) does not match 'name' field of corresponding boot set "
             "(other)") in play['t']['msg']
     assert [e for e in csm_play.sim.log() if e['path'].startswith('/apis/')] == []
+
+
+def test_named_session_of_other_stage_is_refused(csm_play):
+    """A staged session of the name is not reused by a stage: false run (its wait would never end), nor the
+    other way round."""
+    csm_play([template()])
+    staged = csm_play([boot(name='ims23-staged', stage=True, wait=False)])
+    assert staged['b']['changed'] is True and staged['b']['session']['stage'] is True, staged
+    csm_play.sim.clear_log()
+    now = csm_play([boot(name='ims23-staged')])
+    assert now['b']['failed'] is True and 'another stage' in now['b']['msg'], now['b']
+    assert 'stage=True' in now['b']['msg']
+    assert csm_play.writes() == []
+    csm_play([boot(name='ims23-now')])
+    again = csm_play([boot(name='ims23-now', stage=True, wait=False)])
+    assert again['b']['failed'] is True and 'another stage' in again['b']['msg'], again['b']

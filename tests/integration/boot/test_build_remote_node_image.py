@@ -11,6 +11,10 @@ CASES = {
 }
 
 
+# the json callback names a role's tasks "<role> : <task>"
+ROLE = 'cray.csm.remote_build_node_image : '
+
+
 def api_requests(sim):
     return [e for e in sim.log() if e['path'].startswith('/apis/')]
 
@@ -24,8 +28,8 @@ def test_build_and_boot(csm_play, tmp_path, arch):
     case = CASES[arch]
     sim = csm_play.sim
     # no token given: the play reads the client secret from the Kubernetes Secret and fetches one
-    extra = dict(remote_node_xname=case['xname'], csm_api_gateway=sim.url, csm_kubeconfig=sim.kubeconfig,
-                 csm_poll_interval=1, remote_node_ssh_wait=False)
+    extra = dict(xname=case['xname'], csm_api_gateway=sim.url, csm_kubeconfig=sim.kubeconfig,
+                 csm_poll_interval=1, remote_build_node_image_ssh_wait=False)
     assert csm_play.get('/apis/smd/hsm/v2/State/Components/%s' % case['xname'])[1]['State'] == case['power']
 
     sim.clear_log()
@@ -54,7 +58,8 @@ def test_build_and_boot(csm_play, tmp_path, arch):
     session = csm_play.get('/apis/cfs/v3/sessions/%s' % session_name)[1]
     assert session['configuration']['name'] == 'remote-ims-node'
     assert session['target'] == {'definition': 'image',
-                                 'groups': [{'name': 'Application', 'members': [case['barebones']]}],
+                                 # CSM's docs name the target group Compute since Dec 2024 (Application before)
+                                 'groups': [{'name': 'Compute', 'members': [case['barebones']]}],
                                  'image_map': [{'source_id': case['barebones'],
                                                 'result_name': 'ims-remote-image-%s' % arch}]}
     new_id = session['status']['artifacts'][0]['result_id']
@@ -76,6 +81,11 @@ def test_build_and_boot(csm_play, tmp_path, arch):
     assert boot['components'] == case['xname'] and boot['status']['status'] == 'complete'
     assert csm_play.get('/apis/smd/hsm/v2/State/Components/%s' % case['xname'])[1]['State'] == 'Ready'
     assert csm_play.get('/apis/bos/v2/sessions')[1] == [boot]
+    assert first[ROLE + 'Warn about the variable names removed in cray.csm 0.3.0'].get('skipped') is True
+    result = first[ROLE + 'Keep the result (remote_build_node_image_result, documented in meta/argument_specs.yml)']
+    published = result['ansible_facts']['remote_build_node_image_result']
+    assert published['arches'][arch]['image']['id'] == new_id and published['arches'][arch]['boot']['pending'] == [
+        case['xname']]
 
     # a second run (and its check mode) changes nothing and starts no session
     for check_mode in (True, False):
@@ -89,17 +99,30 @@ def test_build_and_boot(csm_play, tmp_path, arch):
 
 
 def test_token_and_names_can_be_given(csm_play, tmp_path):
+    """The names before 0.2.0 still work, with a deprecation warning each; the target group Application too."""
     sim = csm_play.sim
     extra = dict(remote_node_xname='x3000c0s19b2n0', csm_api_gateway=sim.url, csm_kubeconfig=sim.kubeconfig,
                  csm_poll_interval=1, csm_token=csm_play.token, cfs_configuration_name='my-cfg',
                  cfs_session_name='my-session', bos_template_name='my-template', csm_version='1.5.2',
-                 bos_operation='boot', remote_node_ssh_wait=False)
+                 bos_operation='boot', remote_node_ssh_wait=False, cfs_target_group='Application')
     sim.clear_log()
     play = csm_play.playbook('cray.csm.build_remote_node_image', extra)
     assert play.rc == 0, play
+    warned = play[ROLE + 'Warn about the variable names removed in cray.csm 0.3.0']['msg']
+    assert warned == ['%s is deprecated: use %s (the old name is removed in cray.csm 0.3.0).' % names for names in [
+        ('bos_operation', 'remote_build_node_image_bos_operation'),
+        ('bos_template_name', 'remote_build_node_image_bos_template_name'),
+        ('cfs_configuration_name', 'remote_build_node_image_cfs_configuration_name'),
+        ('cfs_session_name', 'remote_build_node_image_cfs_session_name'),
+        ('cfs_target_group', 'remote_build_node_image_cfs_target_group'),
+        ('csm_version', 'remote_build_node_image_csm_version'),
+        ('remote_node_ssh_wait', 'remote_build_node_image_ssh_wait'),
+        ('remote_node_xname', 'xname')]]
     assert [e for e in sim.log() if e['path'].startswith('/keycloak') or '/secrets/' in e['path']] == []
     session = csm_play.get('/apis/cfs/v3/sessions/my-session')[1]
     assert session['configuration']['name'] == 'my-cfg'
+    assert session['target']['groups'][0]['name'] == 'Application'
+    assert csm_play.get('/apis/bos/v2/sessions')[1][0]['operation'] == 'boot'
     assert session['target']['groups'][0]['members'] == ['9d8c7b6a-5f4e-4d3c-8b2a-190817161564']  # CSM 1.5
     assert csm_play.get('/apis/cfs/v3/configurations/my-cfg')[1]['layers'][0]['commit'] == '1' * 40
     assert csm_play.get('/apis/bos/v2/sessiontemplates/my-template')[0] == 200
@@ -107,28 +130,28 @@ def test_token_and_names_can_be_given(csm_play, tmp_path):
 
 def test_bad_inputs_fail_before_any_change(csm_play, tmp_path):
     sim = csm_play.sim
-    base = dict(csm_api_gateway=sim.url, csm_kubeconfig=sim.kubeconfig, csm_token=csm_play.token, remote_node_ssh_wait=False)
+    base = dict(csm_api_gateway=sim.url, csm_kubeconfig=sim.kubeconfig, csm_token=csm_play.token, remote_build_node_image_ssh_wait=False)
     sim.clear_log()
     no_node = csm_play.playbook('cray.csm.build_remote_node_image', base)
-    assert no_node.rc != 0 and 'Set remote_node_xname' in no_node.output
+    assert no_node.rc != 0 and 'remote_build_node_hosts remote_build_nodes matches no host of the inventory. Set xname' in no_node.output
     bad_version = csm_play.playbook(
-        'cray.csm.build_remote_node_image', dict(base, remote_node_xname='x3000c0s19b4n0', csm_version='9.9'))
+        'cray.csm.build_remote_node_image', dict(base, xname='x3000c0s19b4n0', remote_build_node_image_csm_version='9.9'))
     assert bad_version.rc != 0
     assert 'CSM version 9.9 is not in the product catalog; it has: 1.5.2, 1.6.0, 1.6.1.' in bad_version.output
     unknown_node = csm_play.playbook(
-        'cray.csm.build_remote_node_image', dict(base, remote_node_xname='x1000c0s0b0n0'))
+        'cray.csm.build_remote_node_image', dict(base, xname='x1000c0s0b0n0'))
     assert unknown_node.rc != 0 and 'HSM does not know x1000c0s0b0n0' in unknown_node.output
     # CSM 1.6.0 has no aarch64 barebones compute image (as on real 1.6.0 systems)
     no_arm = csm_play.playbook(
-        'cray.csm.build_remote_node_image', dict(base, remote_node_xname='x3000c0s17b2n0', csm_version='1.6.0'))
+        'cray.csm.build_remote_node_image', dict(base, xname='x3000c0s17b2n0', remote_build_node_image_csm_version='1.6.0'))
     assert no_arm.rc != 0 and 'architectures with one: x86_64' in no_arm.output
     assert writes(sim) == []
 
 
 def test_no_secret_in_output_at_any_verbosity(csm_play, tmp_path):
     sim = csm_play.sim
-    extra = dict(remote_node_xname='x3000c0s19b2n0', csm_api_gateway=sim.url, csm_kubeconfig=sim.kubeconfig,
-                 csm_poll_interval=1, remote_node_ssh_wait=False)
+    extra = dict(xname='x3000c0s19b2n0', csm_api_gateway=sim.url, csm_kubeconfig=sim.kubeconfig,
+                 csm_poll_interval=1, remote_build_node_image_ssh_wait=False)
     play = csm_play.playbook('cray.csm.build_remote_node_image', extra, args=['-vvv'])
     assert play.rc == 0, play
     import base64

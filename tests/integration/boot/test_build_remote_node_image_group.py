@@ -6,6 +6,8 @@ import yaml
 X86 = ['x3000c0s17b3n0', 'x3000c0s17b4n0', 'x3000c0s19b1n0', 'x3000c0s19b2n0', 'x3000c0s19b3n0', 'x3000c0s19b4n0']
 ARM = ['x3000c0s17b1n0', 'x3000c0s17b2n0']
 PB = 'cray.csm.build_remote_node_image'
+# the json callback names a role's tasks "<role> : <task>"
+ROLE = 'cray.csm.remote_build_node_image : '
 
 
 def created(sim, what):
@@ -29,8 +31,8 @@ def when(text):
 def test_group_of_both_architectures(csm_play, tmp_path):
     sim = csm_play.sim
     sim.config(cfs_session_seconds=5, bos_session_seconds=2)
-    extra = dict(remote_node_hosts='ims_builders_all', csm_api_gateway=sim.url, csm_kubeconfig=sim.kubeconfig,
-                 csm_poll_interval=1, remote_node_ssh_wait=False)
+    extra = dict(remote_build_node_hosts='ims_builders_all', csm_api_gateway=sim.url, csm_kubeconfig=sim.kubeconfig,
+                 csm_poll_interval=1, remote_build_node_image_ssh_wait=False)
     inv = hsm_inventory(sim, tmp_path)
 
     sim.clear_log()
@@ -54,7 +56,7 @@ def test_group_of_both_architectures(csm_play, tmp_path):
     assert sorted(boots['bos_ims_remote_node_aarch64']['limit'].split(',')) == ARM
     for x in X86 + ARM:
         assert csm_play.get('/apis/smd/hsm/v2/State/Components/%s' % x)[1]['State'] == 'Ready'
-    report = ' '.join(str(r.get('msg')) for r in first.tasks['Report'].get('results', []))
+    report = ' '.join(first.tasks[ROLE + 'Report']['msg'])
     assert 'x86_64: image ims-remote-image-x86_64' in report and 'aarch64: image ims-remote-image-aarch64' in report
 
     # a re-run (and its check mode) creates no session and boots nothing
@@ -87,8 +89,8 @@ def test_nodes_added_later_boot_alone(csm_play, tmp_path):
 
 def test_boot_failure_is_not_counted_as_booted(csm_play, tmp_path):
     sim = csm_play.sim
-    extra = dict(remote_node_hosts='ims_builders', csm_api_gateway=sim.url, csm_kubeconfig=sim.kubeconfig,
-                 csm_poll_interval=1, remote_node_ssh_wait=False)
+    extra = dict(remote_build_node_hosts='ims_builders', csm_api_gateway=sim.url, csm_kubeconfig=sim.kubeconfig,
+                 csm_poll_interval=1, remote_build_node_image_ssh_wait=False)
     inv = hsm_inventory(sim, tmp_path)
     sim.config(bos_fail_sessions=['aarch64'])
     failed = csm_play.playbook(PB, extra, args=inv)
@@ -98,7 +100,7 @@ def test_boot_failure_is_not_counted_as_booted(csm_play, tmp_path):
     sim.clear_log()
     again = csm_play.playbook(PB, extra, args=inv, check=True)
     assert again.rc == 0, again
-    plan = again['Plan the boots, one BOS session per architecture']
+    plan = again[ROLE + 'Plan the boots, one BOS session per architecture']
     assert plan['boots']['aarch64']['pending'] == ['x3000c0s17b2n0']
     assert plan['boots']['x86_64']['pending'] == [] and plan['boots']['x86_64']['booted'] == ['x3000c0s19b4n0']
     # the failed session keeps its name; the next boot gets a new one
@@ -116,5 +118,6 @@ def test_one_name_for_both_architectures_is_refused(csm_play, tmp_path):
     sim.clear_log()
     play = csm_play.playbook(PB, extra, args=hsm_inventory(sim, tmp_path))
     assert play.rc != 0
-    assert 'template is one-template for architectures aarch64 and x86_64: keep {{ _arch }}' in play.output
+    assert ('remote_build_node_image_bos_template_name is one-template for architectures aarch64 and x86_64: '
+            'keep {arch} in the name') in play.output
     assert csm_play.writes() == []

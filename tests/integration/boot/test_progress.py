@@ -1,5 +1,13 @@
 """Progress lines of long waits: one line per state change, printed while the task runs in process."""
+import json
+import os
 import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+from testbed.ansible_env import ansible_env
 
 from test_bos import boot, template
 from test_cfs_session import CONFIG, session
@@ -44,3 +52,44 @@ def test_module_process_shows_no_progress_and_says_why(csm_play):
     play = csm_play([CONFIG, session()], extra_vars={'cray_csm_in_process': False})
     assert play['s'].get('failed') is not True and play['s']['changed'] is True, play
     assert progress(play, 'cfs_session') == []
+
+
+def run_with_callback(csm_play, tmp_path, callback):
+    """ansible-playbook with the stdout callback a user sets (ANSIBLE_STDOUT_CALLBACK): (stdout, stderr)."""
+    doc = [{'name': 'test', 'hosts': 'localhost', 'connection': 'local', 'gather_facts': False,
+            'module_defaults': {'group/cray.csm.csm': {'api_gateway': csm_play.sim.url,
+                                                       'token': csm_play.sim.token()}},
+            'tasks': [CONFIG, session()]}]
+    path = tmp_path / ('play-%s.yml' % callback.replace('.', '-'))
+    path.write_text(yaml.safe_dump(doc))
+    env = ansible_env(str(tmp_path), stdout_callback=callback, localhost_warning='false',
+                      inventory_unparsed_warning='false', python_interpreter=sys.executable,
+                      home=str(tmp_path / 'ansible-home'))
+    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,',
+                           str(path), '-e', 'cray_csm_in_process=true'], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True, env=env, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout, proc.stderr
+
+
+@pytest.mark.parametrize('callback', ['ansible.posix.json', 'json'])
+def test_json_callback_stdout_stays_one_document(csm_play, tmp_path, callback):
+    """With a JSON stdout callback, stdout is the JSON document alone (jq reads it); the progress lines of the
+    wait go to stderr."""
+    csm_play.sim.config(cfs_session_seconds=3)
+    stdout, stderr = run_with_callback(csm_play, tmp_path, callback)
+    doc = json.loads(stdout)  # the whole of stdout: no line ahead of the document
+    (play,) = doc['plays']
+    assert [t['task']['name'] for t in play['tasks']] == ['config', 's']
+    result = play['tasks'][1]['hosts']['localhost']
+    assert result.get('failed') is not True and result['changed'] is True, result
+    lines = [m[1] for m in LINE.findall(stderr) if m[0] == 'cfs_session']
+    assert_one_line_per_change(lines, 'CFS session pending', 'CFS session complete')
+
+
+def test_default_callback_shows_progress_on_stdout(csm_play, tmp_path):
+    csm_play.sim.config(cfs_session_seconds=3)
+    stdout, stderr = run_with_callback(csm_play, tmp_path, 'default')
+    lines = [m[1] for m in LINE.findall(stdout) if m[0] == 'cfs_session']
+    assert_one_line_per_change(lines, 'CFS session pending', 'CFS session complete')
+    assert not LINE.findall(stderr)

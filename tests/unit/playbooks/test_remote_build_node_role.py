@@ -26,7 +26,7 @@ READERS = {
 # Read by vars/main.yml for both entry points, meaningful to one only.
 SETUP_ONLY = {'remote_build_node_podman', 'remote_build_node_wait_timeout', 'remote_build_node_fail_on_error',
               'remote_build_node_min_free_gib', 'remote_build_node_warn_free_gib', 'remote_build_node_ssh_host',
-              'remote_build_node_ssh_port', 'remote_build_node_ims_private_key'}
+              'remote_build_node_ssh_port', 'remote_build_node_ims_private_key', 'remote_build_node_image_root_gib'}
 REMOVE_ONLY = {'remote_build_node_remove_ims_key', 'remote_build_node_force', 'remote_build_node_drain_timeout',
                'remote_build_node_drain_poll_interval'}
 # The one fact the role publishes (README.md): written, not read from the user.

@@ -100,6 +100,22 @@ def test_cache_expected_but_not_mounted_or_not_bound():
     assert results(build_node_status([entry()], cache_expected=False))['build cache'] == 'info'
 
 
+def test_rebooted_cache_not_ready():
+    """Registered in IMS (set up before) with no cache mounted: a reboot lost it; the fix makes every boot remake it."""
+    found = failing(build_node_status([entry()], cache_expected=True))['build cache']
+    assert found['seen'].startswith('rebooted, cache not ready: registered in IMS, but nothing is mounted at /mnt/cache')
+    assert 'IMS would put jobs on the node' in found['seen']  # IMS_OK: ableToRunJobs true
+    assert 'remote_build_node_cfs_configuration' in found['fix'] and 'node_personalization.md' in found['fix']
+    assert 'remote_build_node_cache=true' in found['fix']  # and what to do now
+    refused = dict(IMS_OK, ableToRunJobs=False)
+    found = failing(build_node_status([entry(ims_status=refused)], cache_expected=True))['build cache']
+    assert found['seen'].startswith('rebooted, cache not ready') and 'IMS would put' not in found['seen']
+    # Never set up (not registered): only "not mounted", no reboot to speak of.
+    found = failing(build_node_status([entry(registered=False)], cache_expected=True))['build cache']
+    assert found['seen'] == 'expected, but nothing is mounted at /mnt/cache'
+    assert 'remote_build_node_cfs_configuration' not in found['fix']
+
+
 def test_orphans_are_footprints_of_final_or_unknown_jobs_only():
     fps = [dict(job_id=i) for i in (LIVE, DEAD, UNKNOWN)]
     r = build_node_status([entry(node=node(footprints=fps))], live_jobs=jobs())
@@ -135,3 +151,34 @@ def test_bad_input_is_refused(args):
 
 def test_registered():
     assert FilterModule().filters()['build_node_status'] is build_node_status
+
+
+def test_job_states_on_the_node():
+    """IMS 3.32+: a live job the node shows failed (remote_error) or dead (container gone) is a warning with what IMS
+    does next; a footprint the node shows running or finishing is never an orphan, even if IMS lists no such job."""
+    failed, dead, busy = DEAD, UNKNOWN, 'c0ffee00-0000-4000-8000-000000000001'
+    live = [dict(jobs()[0], id=i) for i in (LIVE, failed, dead)]
+    fps = [dict(job_id=LIVE, state='running'), dict(job_id=failed, state='failed'), dict(job_id=dead, state='dead'),
+           dict(job_id=busy, state='finishing')]
+    r = build_node_status([entry(node=node(footprints=fps))], live_jobs=live)
+    n = r['nodes']['n1']
+    seen = dict((f['check'], f) for f in n['findings'])
+    assert '%s (customize, building_image, x86_64) running on the node' % LIVE in seen['running jobs']['seen']
+    assert seen['failed jobs']['result'] == 'warn' and failed in seen['failed jobs']['seen']
+    assert 'remote_error' in seen['failed jobs']['seen']
+    assert seen['dead jobs']['result'] == 'warn' and dead in seen['dead jobs']['seen']
+    assert 'within about a minute' in seen['dead jobs']['seen'] and 'clean_remote_build_node' in seen['dead jobs']['fix']
+    assert busy in seen['jobs IMS does not list']['seen'] and n['orphans'] == [] and n['can_run_jobs']
+    # once IMS ends them, the failed and dead ones are orphans; the finishing one is still not
+    r = build_node_status([entry(node=node(footprints=fps))], live_jobs=[live[0]])
+    assert sorted(r['nodes']['n1']['orphans']) == sorted([failed, dead])
+
+
+def test_foreign_podman_volumes_warn_naming_them():
+    vols = [dict(name='f00d', ims_job=LIVE), dict(name='webdata', ims_job=None), dict(name='pgdata', ims_job=None)]
+    seen = dict((f['check'], f) for f in build_node_status([entry(node=node(podman_volumes=vols))])['nodes']['n1']['findings'])
+    assert seen['podman volumes']['result'] == 'warn'
+    assert 'webdata, pgdata' in seen['podman volumes']['seen'] and 'f00d' not in seen['podman volumes']['seen']
+    assert 'podman volume prune -f' in seen['podman volumes']['seen']
+    ok = build_node_status([entry(node=node(podman_volumes=vols[:1]))])
+    assert results(ok)['podman volumes'] == 'ok'

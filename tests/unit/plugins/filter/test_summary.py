@@ -120,11 +120,12 @@ def test_remove_without_lock_shows_the_record_not_a_kept_lock():
     assert 'LOCKED: remote_build_node_lock=false, HSM locks are left as they are; LOCKED is what HSM holds.' in lines
 
 
-CONFIGURE_BUILD = {
-    '_new_images': {'results': [{'image': {'arch': 'x86_64', 'name': 'img-x', 'id': '0123456789abcdef'}}]},
-    '_rn_plan': {'boots': {'x86_64': {'pending': ['x1'], 'booted': ['x3']}, 'aarch64': {'booted': ['x2']}}},
-    '_rn_nodes': {'nodes': [{'xname': 'x1', 'arch': 'x86_64'}, {'xname': 'x2', 'arch': 'aarch64'},
-                            {'xname': 'x3', 'arch': 'x86_64'}]}}
+# hostvars['localhost'] after build_remote_node_image: fact remote_build_node_image_result of its role
+CONFIGURE_BUILD = {'remote_build_node_image_result': {
+    'arches': {'x86_64': {'image': {'arch': 'x86_64', 'name': 'img-x', 'id': '0123456789abcdef'},
+                          'boot': {'pending': ['x1'], 'booted': ['x3']}},
+               'aarch64': {'image': None, 'boot': {'booted': ['x2']}}},
+    'nodes': [{'xname': 'x1', 'arch': 'x86_64'}, {'xname': 'x2', 'arch': 'aarch64'}, {'xname': 'x3', 'arch': 'x86_64'}]}}
 CONFIGURE = [
     rec('n1', xname='x1', lock=True, error=None, registration={'registered': True, 'status': {'ableToRunJobs': True}}),
     rec('longer-node-2', xname='x2', lock=False, error='bad', registration=None),

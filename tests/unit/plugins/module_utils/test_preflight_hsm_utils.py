@@ -111,8 +111,11 @@ def test_lock_status_missing_without_not_found_key():
 
 
 @pytest.mark.parametrize('record,words', [
-    ({'ID': 'x1c0s0b0n0', 'Reserved': True, 'ExpirationTime': '2026-12-01T10:00:00Z'},
-     ['x1c0s0b0n0', 'until 2026-12-01T10:00:00Z', 'PCS, FAS or BOS']),
+    ({'ID': 'x1c0s0b0n0', 'Reserved': True, 'ExpirationTime': '2099-12-01T10:00:00Z'},
+     ['x1c0s0b0n0', 'until 2099-12-01T10:00:00Z', 'PCS, FAS or BOS']),
+    # expired, but smd releases it only at its next cleanup round (about every 30 s)
+    ({'ID': 'x1c0s0b0n0', 'Reserved': True, 'ExpirationTime': '2020-12-01T10:00:00.123456+01:00'},
+     ['x1c0s0b0n0', 'expired at 2020-12-01T10:00:00.123456+01:00', 'HSM still holds', 'every 30 s']),
     ({'ID': 'x1c0s0b0n0', 'Reserved': True, 'CreationTime': '2026-12-01T09:00:00Z'},
      ['x1c0s0b0n0', 'admin', 'no expiry', 'since 2026-12-01T09:00:00Z', '/locks/reservations/remove']),
     ({'ID': 'x1c0s0b0n0', 'Reserved': False, 'ReservationDisabled': True},
@@ -127,3 +130,13 @@ def test_why_blocked_names_node_holder_and_time(record, words):
                                      ('x3000c0s19b4n0n1', False), ('nid000001', False), ('', False)])
 def test_node_xname(name, ok):
     assert (node_xname_error([name]) is None) is ok
+
+
+def test_expired_since_reads_rfc3339_with_offsets():
+    from ansible_collections.cray.csm.plugins.module_utils.hsm import expired_since
+    at = {'Reserved': True, 'ExpirationTime': '2026-12-01T10:00:00Z'}
+    assert expired_since(at, now=1796119200 + 5) == 5  # 2026-12-01T10:00:00Z is 1796119200
+    assert expired_since(dict(at, ExpirationTime='2026-12-01T11:00:00+01:00'), now=1796119200 + 5) == 5
+    assert expired_since(at, now=1796119200 - 1) is None  # not yet expired
+    assert expired_since(dict(at, Reserved=False), now=1796119205) is None
+    assert expired_since({'Reserved': True}, now=1796119205) is None  # an admin's: no expiry

@@ -228,7 +228,7 @@ def test_duplicates_count_once(monkeypatch, fake_client):
 
 
 @pytest.mark.parametrize('expires,words', [
-    ('2026-12-01T10:00:00Z', ['until 2026-12-01T10:00:00Z', 'PCS, FAS or BOS']),
+    ('2099-12-01T10:00:00Z', ['until 2099-12-01T10:00:00Z', 'PCS, FAS or BOS']),
     (None, ['admin', 'no expiry']),
 ])
 @pytest.mark.parametrize('state', ['locked', 'unlocked'])
@@ -251,10 +251,10 @@ def test_reserved_node_already_in_state_is_fine(monkeypatch, fake_client):
 
 
 def test_reserved_node_flexible_changes_the_others_then_fails(monkeypatch, fake_client):
-    hsm = Hsm(fake_client, {A: False, B: False, C: False}, reserved={B: '2026-12-01T10:00:00Z'})
+    hsm = Hsm(fake_client, {A: False, B: False, C: False}, reserved={B: '2099-12-01T10:00:00Z'})
     result = run(monkeypatch, component_ids=[C, B, A], processing_model='flexible')
     assert result['failed'] and result['changed'] is True and result['changed_ids'] == [C, A]
-    assert 'Changed %s, %s' % (C, A) in result['msg'] and 'until 2026-12-01T10:00:00Z' in result['msg']
+    assert 'Changed %s, %s' % (C, A) in result['msg'] and 'until 2099-12-01T10:00:00Z' in result['msg']
     assert fake_client.calls[1]['body'] == {'ComponentIDs': [C, A], 'ProcessingModel': 'flexible'}
     assert len(fake_client.calls) == 2 and hsm.locked == {A: True, B: False, C: True}
 
@@ -268,11 +268,13 @@ def test_reservations_disabled_fails_before_any_change(monkeypatch, fake_client)
 
 
 def test_rigid_reserved_answer_is_not_nothing_to_do(monkeypatch, fake_client):
-    """A rigid 400 "Component is Reserved" (reserved after our read) fails; it is no "already there"."""
+    """A rigid 400 "Component is Reserved" (reserved after our read) fails; it is no "already there". The status
+    read again shows no reservation (released meanwhile), so the lock is sent once more, and fails again."""
     hsm = Hsm(fake_client, {A: False})
     fake_client.on('POST', H + '/locks/lock', api_error(400, 'Component is Reserved', 'POST'))
     result = run(monkeypatch, component_ids=[A])
-    assert result['failed'] and 'Component is Reserved' in result['msg'] and len(fake_client.calls) == 2
+    assert result['failed'] and 'Component is Reserved' in result['msg']
+    assert [c['path'].rsplit('/', 1)[-1] for c in fake_client.calls] == ['status', 'lock', 'status', 'lock']
     assert hsm.locked == {A: False}
 
 

@@ -86,3 +86,15 @@ def test_wait_timeout_names_each_job(monkeypatch, fake_client):
     assert r['failed'] is True
     assert 'Timed out after 0s' in r['msg'] and r['msg'].endswith('Still live: j1 (building_image).')
     assert [j['id'] for j in r['live_jobs']] == ['j1'] and r['orphans'] == [dict(id='j3', status='success')]
+
+
+def test_node_states_mark_jobs_and_keep_running_ones_from_orphans(monkeypatch, fake_client):
+    """What the node shows (build_node_info's state) rides on each live job and orphan; a footprint the node shows
+    running or finishing is no orphan, even of a job IMS ended or does not know."""
+    fake_client.on('GET', JOBS, ALL)
+    states = {'j1': 'dead', 'j3': 'finishing', 'j9': 'running', 'j8': 'failed'}
+    r = run_module(ims_job_info.main, dict(remote_build_node='x3000c0s19b3n0', footprints=['/tmp/ims_j1', 'j3', 'j9', 'j8'],
+                                           node_states=states), monkeypatch)
+    assert [(j['id'], j.get('node_state')) for j in r['live_jobs']] == [('j1', 'dead'), ('j2', None)]
+    assert r['orphans'] == [dict(id='j8', status=None, node_state='failed')]
+    assert 'j1 (building_image, dead on the node)' in r['message']

@@ -84,3 +84,16 @@ def test_unknown_node_and_architecture(monkeypatch, fake_client):
     assert result['failed'] and result['msg'] == 'HSM does not know x1c0s9b0n0.'
     result = run_module(remote_node_boot_plan.main, dict(xnames=['x1c0s0b0n0']), monkeypatch)
     assert result['failed'] and 'Not an x86_64 or aarch64 node: x1c0s0b0n0 (HSM Arch Other)' in result['msg']
+
+
+def test_reads_the_cfs_configuration_when_asked(monkeypatch, fake_client):
+    stored = {'name': 'remote-ims-node', 'description': 'd', 'layers': []}
+    fake_client.on('GET', r'/apis/smd/hsm/v2/State/Components', COMPONENTS)
+    fake_client.on('GET', '/apis/cfs/v3/configurations/remote-ims-node', stored)
+    result = run_module(remote_node_boot_plan.main, dict(xnames=XNAMES, cfs_configuration='remote-ims-node'), monkeypatch)
+    assert result['cfs_configuration'] == stored
+    assert fake_client.methods()[-1] == ('GET', '/apis/cfs/v3/configurations/remote-ims-node')
+    # not asked: not read
+    fake_client.calls[:] = []
+    assert run_module(remote_node_boot_plan.main, dict(xnames=XNAMES), monkeypatch)['cfs_configuration'] is None
+    assert [m for m in fake_client.methods() if '/cfs/' in m[1]] == []

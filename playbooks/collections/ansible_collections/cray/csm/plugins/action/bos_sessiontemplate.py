@@ -1,0 +1,1 @@
+../../../../../../../plugins/action/bos_sessiontemplate.py

@@ -1,0 +1,1 @@
+../../../../../../../plugins/action/cfs_configuration.py

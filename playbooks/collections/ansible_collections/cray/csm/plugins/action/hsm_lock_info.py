@@ -1,0 +1,1 @@
+../../../../../../../plugins/action/hsm_lock_info.py

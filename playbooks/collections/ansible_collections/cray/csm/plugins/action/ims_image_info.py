@@ -1,0 +1,1 @@
+../../../../../../../plugins/action/ims_image_info.py

@@ -1,0 +1,1 @@
+../../../../../../../plugins/action/ims_job_info.py

@@ -1,0 +1,1 @@
+../../../../../../../plugins/action/ims_remote_node_info.py

@@ -1,0 +1,1 @@
+../../../../../../../plugins/action/remote_node_boot_plan.py

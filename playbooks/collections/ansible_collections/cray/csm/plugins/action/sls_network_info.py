@@ -1,0 +1,1 @@
+../../../../../../../plugins/action/sls_network_info.py

@@ -1,0 +1,1 @@
+../../../../../../../plugins/doc_fragments/wait.py

@@ -1,0 +1,1 @@
+../../../../../../../plugins/filter/build_node_status.py

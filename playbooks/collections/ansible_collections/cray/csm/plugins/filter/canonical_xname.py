@@ -1,0 +1,1 @@
+../../../../../../../plugins/filter/canonical_xname.py

@@ -1,0 +1,1 @@
+../../../../../../../plugins/filter/csm_release.py

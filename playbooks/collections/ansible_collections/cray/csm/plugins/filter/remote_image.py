@@ -1,0 +1,1 @@
+../../../../../../../plugins/filter/remote_image.py

@@ -1,0 +1,1 @@
+../../../../../../../plugins/filter/ssh_public_key.py

@@ -1,0 +1,1 @@
+../../../../../../../plugins/filter/summary.py

@@ -1,0 +1,1 @@
+../../../../../../../plugins/modules/bos_sessiontemplate.py

@@ -1,0 +1,1 @@
+../../../../../../../plugins/modules/build_node_info.py

@@ -1,0 +1,1 @@
+../../../../../../../plugins/modules/cfs_session.py

@@ -1,0 +1,1 @@
+../../../../../../../plugins/modules/hsm_component_info.py

@@ -1,0 +1,1 @@
+../../../../../../../plugins/modules/hsm_lock_info.py

@@ -1,0 +1,1 @@
+../../../../../../../plugins/modules/ims_image_info.py

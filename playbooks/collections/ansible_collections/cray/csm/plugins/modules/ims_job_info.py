@@ -1,0 +1,1 @@
+../../../../../../../plugins/modules/ims_job_info.py

@@ -1,0 +1,1 @@
+../../../../../../../plugins/modules/ims_remote_node.py

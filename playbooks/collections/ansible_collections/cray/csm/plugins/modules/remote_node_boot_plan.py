@@ -1,0 +1,1 @@
+../../../../../../../plugins/modules/remote_node_boot_plan.py

@@ -1,0 +1,1 @@
+../../../../../../../plugins/modules/sls_network_info.py

@@ -1,0 +1,1 @@
+../../../../../../../plugins/plugin_utils/in_process.py

@@ -1,0 +1,1 @@
+../../../../../../../../roles/ims_ssh_key/filter_plugins/ssh_public_key.py
