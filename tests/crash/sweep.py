@@ -509,6 +509,8 @@ class CleanRemoteBuildNode(CacheScenario):
         names = sorted(self.nodes.hosts)
         for n in names:
             x = self.nodes.hosts[n]['xname']
+            # IMS reaches the node with its key (a node that was set up as a remote build node)
+            in_node(n, 'echo "%s" >> /root/.ssh/authorized_keys' % self.sim.ims_public_key.strip())
             self.sim.api('POST', '/apis/ims/v3/remote-build-nodes', {'xname': x}, want=201)
             dead = self.sim.start_job(x, publish=False, orphan=True)
             self.sim.move_job(dead['id'], 'fail')
