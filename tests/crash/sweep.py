@@ -325,7 +325,7 @@ class CacheScenario(Scenario):
 
     def inventory(self, images):
         return self.nodes.inventory(os.path.join(self.sweep.workdir, 'inventory.ini'), host_vars=dict(
-            (n, 'ceph_buildcache_image=' + images[n]) for n in self.nodes.hosts))
+            (n, 'ceph_buildcache_image=' + images[n]) for n in self.nodes.hosts if n in images))
 
     def reset_nodes(self, keep_packages=True):
         """Each node as it was before any run: nothing mounted or mapped, no /etc/ceph, its first keys."""
