@@ -58,6 +58,9 @@ def test_configure_rerun_and_remove(csm_sim, arch_nodes, run_playbook, tmp_path)
     assert again.changed == 0, again.recap
     assert sessions_created(csm_sim, 'cfs/v3') == [] and sessions_created(csm_sim, 'bos/v2') == []
     assert ' before ' in again.out
+    # the re-run follows the sessions the first run started, and says so (docs/interrupted_runs.md)
+    for arch in ('x86-64', 'aarch64'):
+        assert 'CFS session build-ims-remote-image-%s was started by an earlier run' % arch in again.out, again.out
 
     removed = run_playbook('remove_remote_build_node', csm_sim, inv, {'remote_build_node_hosts': 'ims_builders'})
     assert removed.rc == 0, removed.out[-6000:]

@@ -178,6 +178,7 @@ class App(object):
         self.tls_ca = None
         self.faults = []
         self.log = []
+        self.crash = None
         self.tickers = []
         self.loaders = []
         self.ims_keys = {}
@@ -223,6 +224,7 @@ class App(object):
             self.tokens = {}
             self.faults = []
             self.log = []
+            self.crash = None
             self.data = {}
             for fn in self.loaders:
                 fn(self)
@@ -252,6 +254,19 @@ class App(object):
             return f
         return None
 
+    # crash point (tests/crash): signal a client's process group at the Nth matching request
+    def match_crash(self, req):
+        c = self.crash
+        if not c or c.get('fired') or not re.search(c['method'], req.method) or not re.search(c['path'], req.path):
+            return None
+        if c.get('exclude') and re.search(c['exclude'], req.path):
+            return None
+        c['seen'] += 1
+        if c['seen'] < c['nth']:
+            return None
+        c['fired'] = {'method': req.method, 'path': req.path}
+        return c
+
     def dispatch(self, req):
         path_matched = False
         for method, rx, fn, auth in self.routes:
@@ -270,6 +285,24 @@ class App(object):
         if path_matched:
             return problem(405, 'The method is not allowed for the requested URL.')
         return problem(404, 'The requested URL was not found on the server.')
+
+
+def fire_crash(crash):
+    """Send the crash point's signal to the client's process group; wait (up to 10 s) until it has ended."""
+    try:
+        os.killpg(crash['pgid'], crash['signal'])
+    except OSError:
+        return
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            os.killpg(crash['pgid'], 0)
+        except OSError:
+            return
+        if crash['signal'] != 9:  # Ctrl-C: the client winds down itself; a short grace is enough here
+            time.sleep(1)
+            return
+        time.sleep(0.05)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -291,6 +324,12 @@ class Handler(BaseHTTPRequestHandler):
             with app.lock:
                 app.log.append(entry)
                 fault = app.match_fault(req)
+                crash = app.match_crash(req)
+            if crash and crash['when'] == 'before':
+                # the client dies before the service sees the request: signal, hold until it is gone, drop
+                fire_crash(crash)
+                self.close_connection = True
+                return
             if fault:
                 if fault.get('delay'):
                     time.sleep(float(fault['delay']))
@@ -317,6 +356,8 @@ class Handler(BaseHTTPRequestHandler):
             resp = problem(500, 'Simulator error: %r' % exc)
         if entry is not None:
             entry['status'] = resp.status
+            if crash:  # the service did the work; the client dies before it reads the answer
+                fire_crash(crash)
         self._send(resp)
 
     def _send(self, resp):

@@ -190,6 +190,30 @@ def register_control(app):
                     app.data['node_addrs'][x] = addr
         return ok(app.data['node_addrs'])
 
+    @app.route('POST', '/_sim/crash', auth=False)
+    def set_crash(app, req):
+        b = body(req)
+        if not isinstance(b, dict) or not isinstance(b.get('pgid'), int) or not b.get('path') \
+                or b.get('when', 'after') not in ('before', 'after') or int(b.get('nth', 1)) < 1:
+            return problem(400, 'expected {pgid, path (regex), method? (regex), exclude? (regex), nth? (1), '
+                                'when? (before or after), signal? (9)}')
+        crash = {'pgid': b['pgid'], 'path': b['path'], 'method': b.get('method') or '.', 'exclude': b.get('exclude'),
+                 'nth': int(b.get('nth', 1)), 'when': b.get('when', 'after'), 'signal': int(b.get('signal', 9)),
+                 'seen': 0, 'fired': None}
+        with app.lock:
+            app.crash = crash
+        return ok(crash)
+
+    @app.route('GET', '/_sim/crash', auth=False)
+    def get_crash(app, req):
+        return ok(app.crash)
+
+    @app.route('DELETE', '/_sim/crash', auth=False)
+    def clear_crash(app, req):
+        with app.lock:
+            app.crash = None
+        return no_content()
+
     @app.route('POST', '/_sim/reset', auth=False)
     def reset(app, req):
         app.reset()
