@@ -126,8 +126,7 @@ class InProcessAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super(InProcessAction, self).run(tmp, task_vars)
-        # resolved_action: ansible-core 2.12+ (2.11 is the AEE's core, where CFS runs the layer)
-        module_name = getattr(self._task, 'resolved_action', None) or self._task.action
+        module_name = self._module_name()
         reason = self._not_in_process(task_vars)
         if reason:
             display.v('cray.csm: %s runs as a module process: %s' % (module_name, reason),
@@ -185,12 +184,16 @@ class InProcessAction(ActionBase):
         remove_internal_keys(data)
         return data
 
-    def _module_import_name(self, module_name):
-        if module_name.startswith('cray.csm.'):  # resolved_action: redirects followed already
-            return MODULE_PREFIX + module_name[len('cray.csm.'):]
+    def _module_name(self):
+        """The task's module, redirects followed. Not the task's resolved_action: meta/runtime.yml routes every
+        module of the group to this one action, and ansible-core 2.16 then resolves the action to the action
+        plugin's name (cray.csm.token) where 2.19 keeps the module's; 2.11 has no resolved_action at all."""
         context = self._shared_loader_obj.module_loader.find_plugin_with_context(
-            module_name, collection_list=self._task.collections)
-        return context.plugin_resolved_name
+            self._task.action, collection_list=self._task.collections)
+        return context.resolved_fqcn
+
+    def _module_import_name(self, module_name):
+        return MODULE_PREFIX + module_name[len('cray.csm.'):]
 
 
 def _parse_args(res):
