@@ -316,7 +316,8 @@ class CacheScenario(Scenario):
         return {'remote_build_node_cache': True, 'ceph_buildcache_config_src': os.path.join(CEPH_DIR, 'etc'),
                 'ceph_buildcache_map_method': 'fuse', 'ceph_buildcache_size': '256M',
                 'ceph_buildcache_dns_server': '127.0.0.1', 'ceph_buildcache_legacy_image': '',
-                'remote_build_node_min_free_gib': 0.05, 'remote_build_node_drain_poll_interval': 1,
+                'remote_build_node_min_free_gib': 0.05, 'remote_build_node_image_root_gib': 0.05,
+                'remote_build_node_drain_poll_interval': 1,
                 'remote_build_node_wait_timeout': 60}
 
     @property
@@ -613,7 +614,8 @@ class Sweep(object):
 
     def up_cache_nodes(self):
         n = self.cache_nodes = Nodes(controller_key(), scope=SCOPE)  # cleanup() removes what started
-        n.group_vars = {'remote_build_node_min_free_gib': 0.05}
+        # A 256M cache: room for one job of a 0.05 GiB image root (the default 15 GiB would refuse it).
+        n.group_vars = {'remote_build_node_min_free_gib': 0.05, 'remote_build_node_image_root_gib': 0.05}
         for suffix, xname in (('a', 'x3000c0s19b4n0'), ('b', 'x3000c0s19b3n0')):
             name = '%s-%s' % (RUN, suffix)
             node_up(n, name, xname, host_network=True)

@@ -86,6 +86,7 @@ def ceph(testbed):
 @pytest.fixture(scope='module')
 def node(testbed, ceph):
     n = Nodes(testbed)
+    remove_images()  # left by an earlier run that was killed on this cluster: the test starts with none
     try:
         n.up(NODE, XNAMES[0], host_network=True)
         # Same packages, same mirror as the role's apt task: not installable means skip, not fail.
@@ -96,12 +97,17 @@ def node(testbed, ceph):
         yield n
     finally:
         n.down()  # nodes.sh releases the loop device and rbd-fuse
-        # memstore holds the image in RAM; a watcher of a killed client can linger for about 30 s.
-        for image in (IMAGE, LEGACY):
-            for _attempt in range(10):
-                if rbd('info', image).returncode != 0 or rbd('rm', '--no-progress', image).returncode == 0:
-                    break
-                time.sleep(5)
+        remove_images()
+
+
+def remove_images():
+    """This test's own images (its xname's), gone. memstore holds an image in RAM; a watcher of a killed
+    client can linger for about 30 s."""
+    for image in (IMAGE, LEGACY):
+        for _attempt in range(12):
+            if rbd('info', image).returncode != 0 or rbd('rm', '--no-progress', image).returncode == 0:
+                break
+            time.sleep(5)
 
 
 def summary_row(out, name):

@@ -24,7 +24,8 @@ SETUP = dict(CACHE, ceph_buildcache_image=IMAGE_NAME, ceph_buildcache_legacy_ima
              podman_install_zypper_repo_base_url='file:///srv/nexus/repository',
              podman_install_zypper_disable_gpg_check='true')
 REPOS = ['SUSE-SLE-Module-Basesystem-15-sp5-x86_64-Pool', 'SUSE-SLE-Module-Containers-15-sp5-x86_64-Pool']
-KEYRINGS = ['ceph.conf', 'ceph.client.admin.keyring', 'ceph.client.admin-tools.keyring', 'ceph.client.kube.keyring']
+# What the setup puts in /etc/ceph: no admin keyring on the node (the RBD is made from the controller).
+KEYRINGS = ['ceph.conf', 'ceph.client.kube.keyring']
 ceph = test_ceph_buildcache.ceph
 
 
