@@ -190,7 +190,11 @@ class InProcessAction(ActionBase):
         plugin's name (cray.csm.token) where 2.19 keeps the module's; 2.11 has no resolved_action at all."""
         context = self._shared_loader_obj.module_loader.find_plugin_with_context(
             self._task.action, collection_list=self._task.collections)
-        return context.resolved_fqcn
+        fqcn = getattr(context, 'resolved_fqcn', None)  # ansible-core 2.12+
+        if fqcn is None:  # 2.11: the module's Python name, ansible_collections.NS.COLL.plugins.modules.NAME
+            parts = context.plugin_resolved_name.split('.')
+            fqcn = '.'.join(parts[1:3] + parts[-1:])
+        return fqcn
 
     def _module_import_name(self, module_name):
         return MODULE_PREFIX + module_name[len('cray.csm.'):]
