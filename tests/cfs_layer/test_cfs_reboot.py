@@ -29,7 +29,7 @@ import uuid
 
 import pytest
 
-from test_cfs_layer import AEE_CFG, BIN, cfs_env, layer  # noqa: F401 - layer is a fixture
+from test_cfs_layer import AEE_CFG, BIN, cfs_env, layer  # noqa: F401 pylint: disable=unused-import # layer is a fixture
 from testbed.nodes import PODMAN_IMAGE, TESTBED, Nodes, free_port, nodes_sh, sh, write_yaml
 
 RUN = 'csm-reboot%d' % (os.getpid() % 100000)

@@ -124,7 +124,8 @@ def mapped_fs(name, image):
 
 def api_state(sim, xnames):
     """What the services hold, without ids and times that differ between equal runs."""
-    get = lambda path: sim.api('GET', path)  # noqa: E731
+    def get(path):
+        return sim.api('GET', path)
     jobs = get('/apis/ims/v3/jobs')
     locks = sim.api('POST', '/apis/smd/hsm/v2/locks/status', {'ComponentIDs': xnames})['Components']
     images = get('/apis/ims/v3/images')
@@ -420,7 +421,7 @@ class RemoteBuildNode(CacheScenario):
         self.fs = {names[1]: (fs_uuid, token)}
         return self.inventory(self.images)
 
-    def summary_errors(self, out, snap):
+    def summary_errors(self, out, snap):  # pylint: disable=arguments-renamed
         rows, api, errors = summary_rows(out), snap['api'], []
         for name, h in self.nodes.hosts.items():
             row = rows.get(name)
@@ -482,7 +483,7 @@ class RemoveRemoteBuildNode(CacheScenario):
         t.start()
         return stop
 
-    def summary_errors(self, out, snap):
+    def summary_errors(self, out, snap):  # pylint: disable=arguments-renamed
         rows, api, errors = summary_rows(out), snap['api'], []
         for name, h in self.nodes.hosts.items():
             row = rows.get(name)
@@ -537,7 +538,7 @@ class CleanRemoteBuildNode(CacheScenario):
         snap['api']['jobs'] = [' '.join(j.split()[1:]) for j in snap['api']['jobs']]
         return snap
 
-    def summary_errors(self, out, snap):
+    def summary_errors(self, out, snap):  # pylint: disable=arguments-renamed
         m = re.findall(r'"msg": \[(.*?)\n\s*\]', out, re.S)
         lines = [json.loads(x.strip().rstrip(',')) for x in m[-1].strip().splitlines()] if m else []
         errors = []
@@ -575,7 +576,7 @@ class ConfigureRemoteBuildNodes(Scenario):
         shutil.rmtree(d, ignore_errors=True)
         return self.nodes.hsm_inventory(d, 'ims_builders', api_gateway=self.sim.url, client_secret=self.sim.client_secret)
 
-    def summary_errors(self, out, snap):
+    def summary_errors(self, out, snap):  # pylint: disable=arguments-renamed
         rows, api, errors = summary_rows(out), snap['api'], []
         for name, h in self.nodes.hosts.items():
             row = rows.get(name) or rows.get(h['xname'])
@@ -822,7 +823,8 @@ def table(results):
     rows = [(r['playbook'], str(r['points']), '%d/%d' % (r['invariants'], r['points']),
              '%d/%d' % (r['equal'], r['points']), str(r['duplicates'])) for r in results]
     widths = [max(len(x) for x in col) for col in zip(head, *rows)]
-    line = lambda cells: '| ' + ' | '.join(c.ljust(w) for c, w in zip(cells, widths)) + ' |'  # noqa: E731
+    def line(cells):
+        return '| ' + ' | '.join(c.ljust(w) for c, w in zip(cells, widths)) + ' |'
     return '\n'.join([line(head), '|' + '|'.join('-' * (w + 2) for w in widths) + '|'] + [line(r) for r in rows])
 
 
