@@ -823,6 +823,7 @@ def table(results):
     rows = [(r['playbook'], str(r['points']), '%d/%d' % (r['invariants'], r['points']),
              '%d/%d' % (r['equal'], r['points']), str(r['duplicates'])) for r in results]
     widths = [max(len(x) for x in col) for col in zip(head, *rows)]
+
     def line(cells):
         return '| ' + ' | '.join(c.ljust(w) for c, w in zip(cells, widths)) + ' |'
     return '\n'.join([line(head), '|' + '|'.join('-' * (w + 2) for w in widths) + '|'] + [line(r) for r in rows])

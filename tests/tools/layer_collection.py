@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The cray.csm collection beside the CFS layer playbook, as links, for a plain clone.
 
 CFS runs `ansible-playbook playbooks/ims_computes.yml` from a clone with no collection installed.
