@@ -66,6 +66,7 @@ import struct
 from collections.abc import Mapping, Sequence
 
 from ansible.errors import AnsibleFilterError
+from jinja2 import Undefined
 
 BASE64 = re.compile(r'^[A-Za-z0-9+/]+={0,2}$')
 
@@ -87,6 +88,8 @@ def _blob_problem(key_type, blob, blob_lengths):
 
 
 def ssh_public_key_problem(key, types, blob_lengths):
+    if isinstance(key, Undefined):
+        return key  # Jinja then names the undefined variable where the result is used
     if not isinstance(key, str):
         # The value is not shown: it could be a private key.
         raise AnsibleFilterError('ssh_public_key_problem: expected the key as text, got a %s' % type(key).__name__)

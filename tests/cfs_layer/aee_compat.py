@@ -28,8 +28,9 @@ def keywords(cls):
 
 # Task keys that are not the module: keywords of this core, plus the block and loop forms.
 KEYWORDS = keywords(Task) | keywords(Block) | {"local_action"}
-# Actions whose arguments are not options (free-form facts, or a file name).
-FREE_ARGS = {"ansible.builtin.set_fact", "ansible.builtin.include_tasks", "ansible.builtin.import_tasks"}
+# Actions whose arguments are not options (free-form facts or host variables, or a file name).
+FREE_ARGS = {"ansible.builtin.set_fact", "ansible.builtin.add_host", "ansible.builtin.include_tasks",
+             "ansible.builtin.import_tasks"}
 # Bare Jinja2 expressions (no {{ }}).
 BARE = {"when", "changed_when", "failed_when", "until", "that"}
 

@@ -46,9 +46,10 @@ COLUMNS = ['NODE', 'XNAME', 'ARCH', 'PODMAN', 'SSH', 'CACHE', 'FREE', 'JOBS', 'L
 
 
 def rbd(*args):
-    """rbd on the controller as client.admin, against the test bed cluster only."""
+    """rbd on the controller as client.admin, against the test bed cluster only. Its stderr apart: the
+    monitor client logs there (get_auth_request ...) while stdout holds the JSON."""
     return subprocess.run(['rbd', '--conf', os.path.join(CEPH_DIR, 'daemons.conf'), '--id', 'admin'] + list(args),
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=120,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=120,
                           check=False)
 
 
@@ -155,7 +156,7 @@ def test_cache_mounted_kept_and_mounted_again(csm_sim, node, run_playbook, tmp_p
     # The RBD was made from the controller: the node holds only what `rbd map` (here rbd-fuse) needs.
     assert in_node('sh', '-c', 'ls /etc/ceph/*.keyring').split() == ['/etc/ceph/ceph.client.kube.keyring']
     info = rbd('info', IMAGE, '--format', 'json')
-    assert info.returncode == 0, info.stdout
+    assert info.returncode == 0, info.stderr
     size = json.loads(info.stdout)['size']
     assert size == 1024 ** 3
     assert IMAGE_NAME in rbd('ls', 'kube').stdout.split()
@@ -221,7 +222,7 @@ def test_an_image_under_its_legacy_name_is_kept_in_use(csm_sim, node, run_playbo
         if renamed.returncode == 0:
             break
         time.sleep(5)
-    assert renamed.returncode == 0, renamed.stdout
+    assert renamed.returncode == 0, renamed.stderr
     size = json.loads(rbd('info', LEGACY, '--format', 'json').stdout)['size']
 
     again = run_playbook('remote_build_node', csm_sim, inv, extra=CACHE)

@@ -9,6 +9,7 @@ import os
 import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
+from jinja2 import Undefined
 
 from ansible_collections.cray.csm.plugins.filter.ssh_public_key import FilterModule, ssh_public_key_problem
 
@@ -81,6 +82,12 @@ def test_bad_input_is_refused_without_showing_the_key(args):
     with pytest.raises(AnsibleFilterError) as err:
         ssh_public_key_problem(*args)
     assert 'PRIVATE' not in str(err.value) and 'AAAA' not in str(err.value)
+
+
+def test_an_undefined_key_stays_undefined():
+    # Jinja then names the missing variable where the result is used (ansible-lint templates roles so).
+    key = Undefined(name='remote_build_node_ims_public_key')
+    assert ssh_public_key_problem(key, TYPES, LENGTHS) is key
 
 
 def test_the_role_link_is_this_file():
