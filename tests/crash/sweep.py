@@ -521,6 +521,9 @@ class CleanRemoteBuildNode(CacheScenario):
         self.live = live['id']
         for n in names:
             self.sim.api('DELETE', '/apis/ims/v3/remote-build-nodes/' + self.nodes.hosts[n]['xname'], want=204)
+        # Still locked in HSM, as a builder is until its removal ends: a live job's node is locked (invariant).
+        self.sim.api('POST', '/apis/smd/hsm/v2/locks/lock',
+                     {'ComponentIDs': [self.nodes.hosts[n]['xname'] for n in names]})
         return self.inventory({})
 
     def invariants(self, snap, point):
