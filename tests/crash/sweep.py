@@ -26,10 +26,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 from testbed.ansible_env import NODE_RUN, ansible_env  # noqa: E402
-from testbed.nodes import Nodes, controller_key, setup, sh  # noqa: E402
+from testbed.nodes import COLL, Nodes, controller_key, setup, sh, write_yaml  # noqa: E402
 from testbed.sim import CsmSim  # noqa: E402
 
 TESTBED = os.path.join(os.path.dirname(HERE), 'testbed')
+AEE_CFG = os.path.join(os.path.dirname(HERE), 'cfs_layer', 'aee-ansible.cfg')  # CFS's ansible.cfg
 CEPH_DIR = os.environ.get('CSM_CEPH_DIR', '/var/tmp/csm-ceph')
 RUN = 'crash%d' % (os.getpid() % 100000)   # names of this sweep's containers and RBD images
 SCOPE = 'crash'                            # CSM_TESTBED_SCOPE of its nodes
@@ -163,21 +164,26 @@ class Runner(object):
         # SSH masters in this run's directory: a killed run's master never serves the next node on that port
         self.env['ANSIBLE_SSH_CONTROL_PATH_DIR'] = os.path.join(workdir, 'cp')
 
-    def run(self, playbook, inventory, extra, record=None, kill_task=None, crash=None, timeout=900):
-        """Run the playbook (its own process group); crash: a /_sim/crash point for its group, kill_task: a
-        callback kill. Returns (rc, output)."""
-        env = dict(self.env)
+    def command(self, playbook, inventory, extra):
+        """The collection's playbook as an admin runs it on a management node: (argv, environment, cwd)."""
+        return (['ansible-playbook', '-i', inventory, 'cray.csm.' + playbook, '-e', 'csm_api_gateway=' + self.sim.url,
+                 '-e', 'csm_kubeconfig=' + self.sim.kubeconfig, '-e', json.dumps(extra)], self.env, None)
+
+    def run(self, sc, inventory, record=None, kill_task=None, crash=None, timeout=900):
+        """Run the scenario's playbook (its own process group); crash: a /_sim/crash point for its group,
+        kill_task: a callback kill. Returns (rc, output)."""
+        cmd, env, cwd = sc.command(inventory)
+        env = dict(env)
         env.pop('CRASH_RECORD', None)
+        env.pop('CRASH_KILL', None)
         if record:
             env['CRASH_RECORD'] = record
         if kill_task:
             env['CRASH_KILL'] = json.dumps(kill_task)
-        cmd = ['ansible-playbook', '-i', inventory, 'cray.csm.' + playbook, '-e', 'csm_api_gateway=' + self.sim.url,
-               '-e', 'csm_kubeconfig=' + self.sim.kubeconfig, '-e', json.dumps(extra)]
         out_path = os.path.join(self.workdir, 'last-run.out')
         self.sim.clear_log()
         with open(out_path, 'w') as out:
-            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd, start_new_session=True,
                                     stdin=subprocess.DEVNULL)
             if crash:
                 self.sim._control('POST', 'crash', dict(crash, pgid=proc.pid))
@@ -197,6 +203,10 @@ class Runner(object):
             self.sim._control('DELETE', 'crash')
         with open(out_path) as f:
             return rc, f.read()
+
+
+def cache_mounted(node):
+    return any(m.startswith('/mnt/cache ') for m in node['mounts'])
 
 
 def summary_rows(out):
@@ -237,8 +247,26 @@ class Scenario(object):
     def extra(self):
         return {}
 
-    def summary_errors(self, out, state):
-        return []
+    def command(self, inventory):
+        return self.sweep.runner.command(self.playbook, inventory, self.extra())
+
+    def summary_want(self, name, snap):
+        """{column: the value the state says (or a tuple of values)} of the node's row in the run's summary."""
+        x, api = self.nodes.hosts[name]['xname'], snap['api']
+        return {'REGISTERED': 'yes' if x in api['registered'] else 'no', 'LOCKED': 'yes' if x in api['locked'] else 'no'}
+
+    def summary_errors(self, out, snap):
+        """The re-run's summary table is right about each node (summary_want)."""
+        rows, errors = summary_rows(out), []
+        for name, h in self.nodes.hosts.items():
+            row = rows.get(name) or rows.get(h['xname'])
+            if not row:
+                errors.append('no summary row for %s' % name)
+                continue
+            for k, v in self.summary_want(name, snap).items():
+                if row.get(k) not in (v if isinstance(v, tuple) else (v,)):
+                    errors.append('summary %s %s=%s, the state says %s' % (name, k, row.get(k), v))
+        return errors
 
     def xnames(self):
         return [h['xname'] for h in self.nodes.hosts.values()]
@@ -421,20 +449,11 @@ class RemoteBuildNode(CacheScenario):
         self.fs = {names[1]: (fs_uuid, token)}
         return self.inventory(self.images)
 
-    def summary_errors(self, out, snap):  # pylint: disable=arguments-renamed
-        rows, api, errors = summary_rows(out), snap['api'], []
-        for name, h in self.nodes.hosts.items():
-            row = rows.get(name)
-            if not row:
-                errors.append('no summary row for %s' % name)
-                continue
-            want = dict(REGISTERED='yes' if h['xname'] in api['registered'] else 'no',
-                        LOCKED='yes' if h['xname'] in api['locked'] else 'no',
-                        CACHE='mounted' if any(m.startswith('/mnt/cache ') for m in snap[name]['mounts']) else 'off')
-            want['CAN RUN JOBS'] = want['REGISTERED']
-            errors += ['summary %s %s=%s, the state says %s' % (name, k, row.get(k), v) for k, v in want.items()
-                       if row.get(k) != v]
-        return errors
+    def summary_want(self, name, snap):
+        want = CacheScenario.summary_want(self, name, snap)
+        want['CACHE'] = 'mounted' if cache_mounted(snap[name]) else 'off'
+        want['CAN RUN JOBS'] = want['REGISTERED']
+        return want
 
 
 class RemoveRemoteBuildNode(CacheScenario):
@@ -483,19 +502,10 @@ class RemoveRemoteBuildNode(CacheScenario):
         t.start()
         return stop
 
-    def summary_errors(self, out, snap):  # pylint: disable=arguments-renamed
-        rows, api, errors = summary_rows(out), snap['api'], []
-        for name, h in self.nodes.hosts.items():
-            row = rows.get(name)
-            if not row:
-                errors.append('no summary row for %s' % name)
-                continue
-            want = dict(REGISTERED='yes' if h['xname'] in api['registered'] else 'no',
-                        LOCKED='yes' if h['xname'] in api['locked'] else 'no',
-                        CACHE='mounted' if any(m.startswith('/mnt/cache ') for m in snap[name]['mounts']) else 'unmounted')
-            errors += ['summary %s %s=%s, the state says %s' % (name, k, row.get(k), v) for k, v in want.items()
-                       if row.get(k) != v]
-        return errors
+    def summary_want(self, name, snap):
+        want = CacheScenario.summary_want(self, name, snap)
+        want['CACHE'] = 'mounted' if cache_mounted(snap[name]) else 'unmounted'
+        return want
 
 
 class CleanRemoteBuildNode(CacheScenario):
@@ -541,7 +551,7 @@ class CleanRemoteBuildNode(CacheScenario):
         snap['api']['jobs'] = [' '.join(j.split()[1:]) for j in snap['api']['jobs']]
         return snap
 
-    def summary_errors(self, out, snap):  # pylint: disable=arguments-renamed
+    def summary_errors(self, out, snap):
         m = re.findall(r'"msg": \[(.*?)\n\s*\]', out, re.S)
         lines = [json.loads(x.strip().rstrip(',')) for x in m[-1].strip().splitlines()] if m else []
         errors = []
@@ -579,23 +589,95 @@ class ConfigureRemoteBuildNodes(Scenario):
         shutil.rmtree(d, ignore_errors=True)
         return self.nodes.hsm_inventory(d, 'ims_builders', api_gateway=self.sim.url, client_secret=self.sim.client_secret)
 
-    def summary_errors(self, out, snap):  # pylint: disable=arguments-renamed
-        rows, api, errors = summary_rows(out), snap['api'], []
-        for name, h in self.nodes.hosts.items():
-            row = rows.get(name) or rows.get(h['xname'])
-            if not row:
-                errors.append('no summary row for %s' % name)
-                continue
-            want = {'REGISTERED': 'yes' if h['xname'] in api['registered'] else 'no',
-                    'LOCKED': 'yes' if h['xname'] in api['locked'] else 'no'}
-            errors += ['summary %s %s=%s, the state says %s' % (name, k, row.get(k), v) for k, v in want.items()
-                       if row.get(k) != v]
-            if row.get('BOOT') not in ('now', 'before'):
-                errors.append('summary %s BOOT=%s' % (name, row.get('BOOT')))
-        return errors
+    def summary_want(self, name, snap):
+        return dict(Scenario.summary_want(self, name, snap), BOOT=('now', 'before'))
 
 
-SCENARIOS = [RemoteBuildNode, RemoveRemoteBuildNode, CleanRemoteBuildNode, ConfigureRemoteBuildNodes]
+class CfsBootedNode(CacheScenario):
+    """playbooks/ims_computes.yml's booted-node play, cache and registration on, run as CFS node
+    personalization runs it at a node's boot: a copy of the repository outside any ansible_collections tree,
+    the AEE's ansible.cfg, no cray.csm installed, the Ceph kube key from Secret default/csi-kube-secret and
+    the admin client secret from default/admin-client-auth of the simulator's stand-in Kubernetes API. The
+    2 nodes are booted from the image half (podman, ceph-common, rbd-fuse; no IMS key, no Ceph key); the
+    management node made their RBDs: node a's is empty (the layer makes the filesystem), node b's holds a
+    filesystem with a marker (mounted, never formatted)."""
+    name = 'ims_computes_booted'
+    playbook = 'ims_computes'
+
+    def layer(self):
+        """The layer as CFS clones it: this checkout's files (links kept) where no ansible_collections is."""
+        d = os.path.join(self.sweep.workdir, 'csm-config-layer')
+        if not os.path.isdir(d):
+            shutil.copytree(COLL, d, symlinks=True, ignore=shutil.ignore_patterns('.cache', '.git', 'tests'))
+        return d
+
+    def command(self, inventory):
+        empty = os.path.join(self.sweep.workdir, 'no-collections')
+        os.makedirs(empty, exist_ok=True)
+        # As tests/cfs_layer's cfs_env: the AEE's settings, nothing of the management node's (no cray.csm found).
+        env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'PYTHONPATH', 'CSM_')))
+        env.update(ANSIBLE_CONFIG=AEE_CFG, ANSIBLE_COLLECTIONS_PATH=empty, KUBECONFIG=self.sim.kubeconfig,
+                   ANSIBLE_NOCOLOR='1', ANSIBLE_LOCAL_TEMP=os.path.join(self.sweep.workdir, 'ansible-tmp'),
+                   ANSIBLE_SSH_CONTROL_PATH_DIR=os.path.join(self.sweep.workdir, 'cp'),
+                   ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, 'callback_plugins'),
+                   ANSIBLE_CALLBACKS_ENABLED='crash_point', PATH=self.sweep.runner.env['PATH'])
+        return ['ansible-playbook', '-i', inventory, 'playbooks/ims_computes.yml'], env, self.layer()
+
+    def start_state(self, point):
+        self.reset_nodes()
+        for name in self.nodes.hosts:  # the boot image has the Ceph client (the image half installs it)
+            in_node(name, 'command -v rbd-fuse >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get -q -y install '
+                          'rbd-fuse >/dev/null', timeout=600)
+        self.sweep.reset_sim(self.nodes)
+        with open(os.path.join(CEPH_DIR, 'etc', 'ceph.client.kube.keyring')) as f:
+            kube_key = re.search(r'key\s*=\s*(\S+)', f.read()).group(1)
+        self.sim.set_secret('default', 'csi-kube-secret', {'userID': 'kube', 'userKey': kube_key})
+        names = sorted(self.nodes.hosts)
+        no = point['no'] if point else 0
+        self.images = {names[0]: '%s-p%d-cfsnew' % (RUN, no), names[1]: '%s-p%d-cfsold' % (RUN, no)}
+        out = rbd('create', 'kube/' + self.images[names[0]], '--size', '256M')  # the management node's part
+        assert out.returncode == 0, out.stdout
+        self.sweep.images.append(self.images[names[0]])
+        rbd('feature', 'disable', 'kube/' + self.images[names[0]], 'object-map', 'fast-diff', 'deep-flatten')
+        token, fs_uuid = self.marker_image(self.images[names[1]])
+        self.fs = {names[1]: (fs_uuid, token)}
+        return self.inventory(self.images)
+
+    def inventory(self, images):
+        """CFS's inventory of booted nodes: group Compute (not cfs_image); the layer's variables in its
+        group_vars, as a CFS configuration's additional inventory holds them."""
+        d = os.path.join(self.sweep.workdir, 'cfs-inventory')
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(os.path.join(d, 'group_vars'))
+        mon = [line.split('=', 1)[1].strip() for line in open(os.path.join(CEPH_DIR, 'etc', 'ceph.conf'))
+               if line.split('=')[0].strip() == 'mon_host']
+        write_yaml(os.path.join(d, 'group_vars', 'Compute.yml'), dict(
+            self.nodes.connection_vars(), ims_computes_buildcache=True, ims_computes_register=True,
+            ims_register_lock=True, csm_api_gateway=self.sim.url, ceph_buildcache_map_method='fuse',
+            ceph_buildcache_monitors=mon))
+        with open(os.path.join(d, 'hosts'), 'w') as f:
+            f.write('[Compute]\n' + ''.join('%s xname=%s ansible_host=127.0.0.1 ansible_port=%d ceph_buildcache_image=%s\n' % (
+                n, h['xname'], h['port'], images[n]) for n, h in sorted(self.nodes.hosts.items())))
+        return d
+
+    def invariants(self, snap, point):
+        """And ims_key_after_cache: a node whose root accepts the IMS key has the cache and its 3 binds
+        mounted (IMS checks a node over SSH with that key before it places a job there)."""
+        failed = CacheScenario.invariants(self, snap, point)
+        key = self.sim.ims_public_key.split()[1]
+        for name in sorted(self.nodes.hosts):
+            st = snap[name]
+            mounted = set(line.split()[0] for line in st['mounts'])
+            if any(key in line for line in st['keys']) and not ({'/mnt/cache'} | set(BINDS)) <= mounted:
+                failed.append('ims_key_after_cache: %s accepts the IMS key, but only %s is mounted' % (name, sorted(mounted)))
+        return failed
+
+    def summary_errors(self, out, snap):
+        """The layer prints no summary (CFS reports the session's outcome)."""
+        return []
+
+
+SCENARIOS = [RemoteBuildNode, RemoveRemoteBuildNode, CleanRemoteBuildNode, ConfigureRemoteBuildNodes, CfsBootedNode]
 
 
 # ---------------------------------------------------------------- the sweep
@@ -655,7 +737,7 @@ class Sweep(object):
         if os.path.exists(record):
             os.remove(record)
         stop = sc.during_run() if hasattr(sc, 'during_run') else None
-        rc, out = self.runner.run(sc.playbook, inv, sc.extra(), record=record)
+        rc, out = self.runner.run(sc, inv, record=record)
         if stop:
             stop.set()
         reqlog = self.sim.log()
@@ -732,7 +814,7 @@ class Sweep(object):
             return
         inv = sc.start_state(p)
         stop = sc.during_run() if hasattr(sc, 'during_run') else None
-        rc, out = self.runner.run(sc.playbook, inv, sc.extra(), crash=p.get('crash'), kill_task=p.get('kill'))
+        rc, out = self.runner.run(sc, inv, crash=p.get('crash'), kill_task=p.get('kill'))
         if stop:
             stop.set()
         if rc == 0 or (p.get('crash') and not self.runner.fired):
@@ -743,7 +825,7 @@ class Sweep(object):
             row['invariants'] += 1
         fail += broken
         stop = sc.during_run() if hasattr(sc, 'during_run') else None
-        rc2, out2 = self.runner.run(sc.playbook, inv, sc.extra())
+        rc2, out2 = self.runner.run(sc, inv)
         if stop:
             stop.set()
         if rc2 != 0:

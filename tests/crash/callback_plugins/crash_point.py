@@ -4,13 +4,17 @@ CRASH_RECORD=FILE   append one JSON line per changed node-side result: {"task", 
 CRASH_KILL=JSON     {"task", "item", "host"?, "signal"?}: after the first changed result that matches,
                     send the signal (9) to this ansible-playbook's whole process group, as a dropped
                     session or a rebooted management node ends the run, workers and SSH clients with it.
-A node-side result is one of a task not delegated (delegate_to localhost runs API calls).
+A node-side result is one of a task not delegated, or a delegated command: `rbd create` and `rbd feature
+disable` run on the management node (the Ceph side of a node's cache). Other delegated tasks are the
+collection's API modules, whose points are the requests' (the simulator's /_sim/crash).
 """
 import json
 import os
 import signal
 
 from ansible.plugins.callback import CallbackBase
+
+COMMANDS = ('command', 'shell', 'ansible.builtin.command', 'ansible.builtin.shell')
 
 DOCUMENTATION = '''
 name: crash_point
@@ -34,7 +38,7 @@ class CallbackModule(CallbackBase):
 
     def _event(self, result, item):
         task = result._task
-        if task.delegate_to or not result._result.get('changed'):
+        if not result._result.get('changed') or (task.delegate_to and task.action not in COMMANDS):
             return
         event = {'task': task.get_name(), 'host': result._host.get_name(), 'item': item}
         if self.record:
