@@ -231,6 +231,7 @@ def summary_rows(out):
 class Scenario(object):
     """One playbook on its nodes: how to bring the state a run starts from, and what to check."""
     name = playbook = ''
+    title = ''              # the table's name of the playbook (default: PLAYBOOK.yml)
     cache = False
     node_points = True
     per_host = False        # node points per (task, item, host) rather than (task, item)
@@ -603,6 +604,7 @@ class CfsBootedNode(CacheScenario):
     filesystem with a marker (mounted, never formatted)."""
     name = 'ims_computes_booted'
     playbook = 'ims_computes'
+    title = 'ims_computes.yml (booted-node play, CFS)'
 
     def layer(self):
         """The layer as CFS clones it: this checkout's files (links kept) where no ansible_collections is."""
@@ -728,7 +730,7 @@ class Sweep(object):
             self.up_cache_nodes()
         if not sc.cache and self.arch_nodes is None:
             self.up_arch_nodes()
-        row = dict(playbook=sc.playbook + '.yml', points=0, invariants=0, equal=0, duplicates=0, failures=[])
+        row = dict(playbook=sc.title or sc.playbook + '.yml', points=0, invariants=0, equal=0, duplicates=0, failures=[])
         # 1. the uninterrupted run: the reference state and the points it passes
         if sc.cache and cls is RemoteBuildNode:
             sc.reset_nodes(keep_packages=False)  # the reference run installs the packages: that point exists
