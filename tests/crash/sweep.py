@@ -42,6 +42,7 @@ BINDS = ['/tmp', '/var/lib/containers', '/var/tmp']
 MARKER = 'crash-marker'
 FINAL_JOB = ('success', 'error')
 PACKAGES_TASK = 'Install packages (apt)'
+UNSTABLE_ITEM = re.compile(r'^/dev/loop\d+$')  # loop items named by a device number that differs between runs
 UUID = re.compile(r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}')
 SIGNALS = {'SIGKILL': signal.SIGKILL, 'SIGINT': signal.SIGINT}
 
@@ -464,6 +465,11 @@ class RemoveRemoteBuildNode(CacheScenario):
     name = playbook = 'remove_remote_build_node'
     waits = (('the drain', 'GET', r'/apis/ims/v3/jobs$', 3),)
 
+    def extra(self):
+        """The full undo: the IMS key, /etc/ceph and the DNS lines go too, each a node-side point."""
+        return dict(CacheScenario.extra(self), remote_build_node_remove_ims_key=True,
+                    remote_build_node_remove_node_setup=True)
+
     def start_state(self, point):
         self.reset_nodes()
         names = sorted(self.nodes.hosts)
@@ -478,6 +484,9 @@ class RemoveRemoteBuildNode(CacheScenario):
             h = self.nodes.hosts[n]
             in_node(n, 'mkdir -p /etc/ceph && cp /root/crash-ceph/* /etc/ceph/ && cat /root/crash-keys > /root/.ssh/authorized_keys'
                        ' && echo "%s" >> /root/.ssh/authorized_keys' % self.sim.ims_public_key.strip())
+            # the DNS lines remote_build_node.yml put first in resolv.conf (its search line replaced the node's)
+            in_node(n, "{ echo 'nameserver 127.0.0.1'; echo 'search nmn mtl hmn'; grep -v '^search\\s' /root/crash-resolv; }"
+                       ' > /etc/resolv.conf')
             self.mount_cache(n, self.images[n])
             self.sim.api('POST', '/apis/smd/hsm/v2/locks/lock', {'ComponentIDs': [h['xname']]})
             self.sim.api('POST', '/apis/ims/v3/remote-build-nodes', {'xname': h['xname']}, want=201)
@@ -795,15 +804,16 @@ class Sweep(object):
             with open(record) as f:
                 for line in f:
                     ev = json.loads(line)
-                    key = (ev['task'], ev['item']) + ((ev['host'],) if sc.per_host else ())
+                    item = '#%d' % ev['index'] if UNSTABLE_ITEM.match(ev['item'] or '') else ev['item']
+                    key = (ev['task'], item) + ((ev['host'],) if sc.per_host else ())
                     if key in seen:
                         continue
                     seen.add(key)
-                    kill = dict(task=ev['task'], item=ev['item'], signal=9)
+                    kill = dict(task=ev['task'], signal=9, **({'index': ev['index']} if item != ev['item'] else {'item': item}))
                     if sc.per_host:
                         kill['host'] = ev['host']
                     points.append(dict(kind='node', label='after %s%s%s' % (
-                        ev['task'], ' [%s]' % ev['item'] if ev['item'] else '',
+                        ev['task'], ' [%s]' % item if item else '',
                         ' on %s' % ev['host'] if sc.per_host else ''), task=ev['task'], kill=kill))
         return points
 

@@ -1,7 +1,8 @@
 """Crash points on the node side (tests/crash/sweep.py): record or kill after a task that changed a node.
 
-CRASH_RECORD=FILE   append one JSON line per changed node-side result: {"task", "host", "item"}
-CRASH_KILL=JSON     {"task", "item", "host"?, "signal"?}: after the first changed result that matches,
+CRASH_RECORD=FILE   append one JSON line per changed node-side result: {"task", "host", "item", "index"}
+                    (index: the item's place in the task's loop on that host, from 1)
+CRASH_KILL=JSON     {"task", "item" or "index", "host"?, "signal"?}: after the first changed result that matches,
                     send the signal (9) to this ansible-playbook's whole process group, as a dropped
                     session or a rebooted management node ends the run, workers and SSH clients with it.
 A node-side result is one of a task not delegated, or a delegated command: `rbd create` and `rbd feature
@@ -36,16 +37,17 @@ class CallbackModule(CallbackBase):
         self.kill = json.loads(os.environ['CRASH_KILL']) if os.environ.get('CRASH_KILL') else None
         self.items = {}  # (task uuid, host) -> items seen: names the items whose label no_log hides
 
-    def _event(self, result, item):
+    def _event(self, result, item, index=None):
         task = result._task
         if not result._result.get('changed') or (task.delegate_to and task.action not in COMMANDS):
             return
-        event = {'task': task.get_name(), 'host': result._host.get_name(), 'item': item}
+        event = {'task': task.get_name(), 'host': result._host.get_name(), 'item': item, 'index': index}
         if self.record:
             with open(self.record, 'a') as f:
                 f.write(json.dumps(event) + '\n')
         k = self.kill
-        if k and (k['task'], k.get('item')) == (event['task'], item) and k.get('host') in (None, event['host']):
+        which = 'index' if 'index' in (k or {}) else 'item'
+        if k and (k['task'], k.get(which)) == (event['task'], event[which]) and k.get('host') in (None, event['host']):
             os.killpg(os.getpgrp(), int(k.get('signal', signal.SIGKILL)))
 
     def v2_runner_on_ok(self, result):
@@ -59,4 +61,4 @@ class CallbackModule(CallbackBase):
         item = res.get('_ansible_item_label', res.get('item'))
         if item is None:
             item = '#%d' % self.items[key]
-        self._event(result, item if isinstance(item, str) else json.dumps(item, sort_keys=True))
+        self._event(result, item if isinstance(item, str) else json.dumps(item, sort_keys=True), self.items[key])
