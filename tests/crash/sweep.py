@@ -418,6 +418,7 @@ done
 while findmnt -n --mountpoint /mnt/cache >/dev/null; do umount /mnt/cache || umount -l /mnt/cache; done
 for d in $(losetup -n -O NAME,BACK-FILE | awk '$2 ~ "^%(fuse)s/%(prefix)s" {print $1}'); do losetup -d $d; done
 while findmnt -n --mountpoint %(fuse)s >/dev/null; do umount %(fuse)s || umount -l %(fuse)s; done
+rmdir %(fuse)s 2>/dev/null || true  # made by the run (a point after its creation); rmdir: never into a mount
 rm -rf /etc/ceph/ceph.conf /etc/ceph/ceph.client.* /mnt/cache /tmp/ims_*
 cat /root/crash-keys > /root/.ssh/authorized_keys
 cat /root/crash-resolv > /etc/resolv.conf
