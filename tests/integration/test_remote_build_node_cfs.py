@@ -57,10 +57,19 @@ def test_cfs_configuration_opt_in(csm_sim, testbed_nodes, tmp_path):
     assert api(csm_sim, 'PUT', '/apis/cfs/v3/configurations/compute-23.7', {'layers': [SITE]})[0] == 200
     csm_sim.clear_log()
 
+    # unset (the default): CFS is left alone, and the role prints no more task headers than before the opt-in
+    # (tests/e2e/test_remote_build_node.py bounds a first run at 16)
+    rc, out, changed = run(csm_sim, node, tmp_path, '')
+    assert rc == 0, out
+    assert len(re.findall(r'^TASK \[', out, re.M)) <= 16, out
+    assert not [w for w in writes(csm_sim) if '/cfs/' in w[1]] and api(csm_sim, 'GET', COMP)[1]['desired_config'] == 'compute-23.7'
+    assert api(csm_sim, 'DELETE', '/apis/ims/v3/remote-build-nodes/' + X)[0] == 204  # a fresh start for the opt-in
+    csm_sim.clear_log()
+
     # refused before any change: no layer, no configuration
     for config, words in (('compute-23.7', 'has no layer whose playbook ends with ims_computes.yml'),
                           ('no-such-config', 'CFS configuration no-such-config does not exist')):
-        rc, out, _ = run(csm_sim, node, tmp_path, config)
+        rc, out = run(csm_sim, node, tmp_path, config)[:2]
         assert rc != 0 and words in out, out
         assert 'Read the node as IMS does' not in out, out  # stopped before the nodes were touched
         assert writes(csm_sim) == [], writes(csm_sim)

@@ -14,8 +14,8 @@ def task(name='comp', **kw):
 
 def setup(csm_play, **component):
     csm_play.sim.add_cfs_component(X, **component)
-    status, _ = csm_play.sim.request('PUT', '/apis/cfs/v3/configurations/remote-ims-node', {'layers': [LAYER]},
-                                     headers={'Authorization': 'Bearer %s' % csm_play.sim.token()})
+    status = csm_play.sim.request('PUT', '/apis/cfs/v3/configurations/remote-ims-node', {'layers': [LAYER]},
+                                   headers={'Authorization': 'Bearer %s' % csm_play.sim.token()})[0]
     assert status == 200
     csm_play.sim.clear_log()
 
