@@ -14,9 +14,10 @@ def task(name='comp', **kw):
 
 def setup(csm_play, **component):
     csm_play.sim.add_cfs_component(X, **component)
-    status = csm_play.sim.request('PUT', '/apis/cfs/v3/configurations/remote-ims-node', {'layers': [LAYER]},
-                                   headers={'Authorization': 'Bearer %s' % csm_play.sim.token()})[0]
-    assert status == 200
+    token = csm_play.sim.token()
+    answer = csm_play.sim.request('PUT', '/apis/cfs/v3/configurations/remote-ims-node', {'layers': [LAYER]},
+                                  headers={'Authorization': 'Bearer %s' % token})
+    assert answer[0] == 200
     csm_play.sim.clear_log()
 
 
