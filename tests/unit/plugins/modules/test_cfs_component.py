@@ -43,7 +43,7 @@ def test_check_mode_predicts_the_reset_error_count(monkeypatch, fake_client):
     result = run(monkeypatch, desired_config='builders', _ansible_check_mode=True)
     assert result['changed'] is True and result['component']['error_count'] == 0
     assert result['component']['desired_config'] == 'builders'
-    assert [m for m, _ in fake_client.methods()] == ['GET', 'GET']
+    assert [call[0] for call in fake_client.methods()] == ['GET', 'GET']
 
 
 @pytest.mark.parametrize('component,config,words', [
@@ -56,4 +56,4 @@ def test_missing_component_or_configuration_fails_before_any_write(monkeypatch, 
         fake_client.on('GET', CFG, config)
     result = run(monkeypatch, desired_config='builders')
     assert result['failed'] is True and words in result['msg'], result
-    assert 'PATCH' not in [m for m, _ in fake_client.methods()]
+    assert 'PATCH' not in [call[0] for call in fake_client.methods()]
