@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from e2e_testbed import XNAMES, Nodes
+from e2e_testbed import XNAMES, Nodes, api
 
 TOKEN_PATH = '/keycloak/realms/shasta/protocol/openid-connect/token'
 # Container names unique per test session, so that two runs on one machine do not collide.
@@ -19,21 +19,12 @@ BAD = _RUN + '-debian'
 
 @pytest.fixture(scope='module')
 def nodes(testbed):
-    n = Nodes(testbed)
-    try:
+    with Nodes(testbed) as n:
         n.up(GOOD[0], XNAMES[0])
         n.up(GOOD[1], XNAMES[1])
         # plain Debian: `uname -i` prints "unknown", which IMS rejects
         n.up(BAD, XNAMES[2], arch='unknown')
         yield n
-    finally:
-        n.down()
-
-
-def api(sim, method, path, body=None):
-    status, out = sim.request(method, path, body, headers={'Authorization': 'Bearer ' + sim.token()})
-    assert status == 200, (method, path, status, out)
-    return out
 
 
 def registered(sim):
