@@ -20,7 +20,7 @@ ROLE = os.path.join(COLLECTION, 'roles', 'remote_build_node')
 # Which entry point validates the variables each file reads.
 READERS = {
     'main': ['tasks/main.yml', 'vars/main.yml', 'tasks/credentials.yml', 'tasks/podman.yml',
-             'tasks/cache.yml', 'tasks/prepare.yml', 'tasks/cfs_check.yml', 'tasks/registered.yml', '../../playbooks/remote_build_node.yml'],
+             'tasks/cache.yml', 'tasks/cfs_check.yml', 'tasks/registered.yml', '../../playbooks/remote_build_node.yml'],
     'remove': ['tasks/remove.yml', 'vars/main.yml', 'tasks/credentials.yml',
                '../../playbooks/remove_remote_build_node.yml'],
     'connect': ['tasks/connect.yml', 'tasks/xname.yml', 'tasks/credentials.yml'],
