@@ -157,6 +157,10 @@ class CsmClient(object):
     def put(self, path, body, query=None, expect=JSON_ANSWER):
         return self.request('PUT', path, body=body, query=query, expect=expect)
 
+    def patch(self, path, body, expect=JSON_ANSWER):
+        """PATCH with fixed values (no increment): sent again it leaves the same object, so it may be repeated."""
+        return self.request('PATCH', path, body=body, safe=True, expect=expect)
+
     def delete(self, path, missing_ok=False):
         """DELETE path; returns False when missing_ok and it was already gone, else True."""
         try:

@@ -207,3 +207,42 @@ def test_session_target_checks(api, target, detail):
     put(api, 'remote-ims-node', {'layers': [LAYER]})
     r = api.call('POST', P + '/sessions', {'name': 's', 'configuration_name': 'remote-ims-node', 'target': target})
     assert r.status_code == 400 and r.json()['detail'] == detail
+
+
+def test_component_patch_resets_error_count_and_keeps_state(api, csm_sim):
+    """PATCH /v3/components/{id} (QUIRKS.md Q-CFS-6): merged into the stored record, error_count reset by any
+    desired_config, state kept; GET shows no state and a computed configuration_status."""
+    state = [{'clone_url': URL, 'playbook': 'site.yml', 'commit': COMMIT, 'status': 'applied',
+              'session_name': 'batcher-1', 'last_updated': '2026-12-07T06:00:00Z'}]
+    csm_sim.add_cfs_component('x3000c0s19b4n0', desired_config='compute-23.7', error_count=3, state=state,
+                              tags={'site': 'blue'})
+    put(api, 'remote-ims-node', {'layers': [LAYER]})
+    c = P + '/components/x3000c0s19b4n0'
+    got = api.call('GET', c).json()
+    # its configuration does not exist and it has state: configured (_get_status)
+    assert 'state' not in got and got['error_count'] == 3 and got['configuration_status'] == 'configured'
+    r = api.call('PATCH', c, {'desired_config': 'remote-ims-node'})
+    assert r.status_code == 200
+    stored = r.json()
+    assert stored['desired_config'] == 'remote-ims-node' and stored['error_count'] == 0
+    assert stored['state'] == state and stored['tags'] == {'site': 'blue'} and stored['enabled'] is True
+    assert 'configuration_status' not in stored
+    got = api.call('GET', c).json()
+    assert got['configuration_status'] == 'pending' and got['desired_config'] == 'remote-ims-node'
+    # the same name again still resets error_count; an explicit one is kept; tags with an empty value go
+    api.call('PATCH', c, {'error_count': 2})
+    assert api.call('PATCH', c, {'desired_config': 'remote-ims-node'}).json()['error_count'] == 0
+    assert api.call('PATCH', c, {'desired_config': 'x', 'error_count': 5}).json()['error_count'] == 5
+    assert api.call('PATCH', c, {'enabled': False, 'tags': {'site': ''}}).json()['tags'] == {}
+    # CFS does not check that the configuration exists
+    assert api.call('PATCH', c, {'desired_config': 'no-such-config'}).status_code == 200
+    assert api.call('GET', c).json()['configuration_status'] == 'configured'
+
+
+def test_component_patch_unknown_is_404(api):
+    r = api.call('PATCH', P + '/components/x3000c0s19b3n0', {'desired_config': 'remote-ims-node'})
+    assert r.status_code == 404
+    assert r.json()['title'] == 'Component not found.'
+    assert r.json()['detail'] == 'Component x3000c0s19b3n0 could not be found'
+    bad = api.call('PATCH', P + '/components/x3000c0s19b3n0', {'configuration_status': 'configured'}, validate=False)
+    assert bad.status_code == 400 and 'read-only' in bad.json()['detail']

@@ -50,6 +50,13 @@ CFS_SESSION = {
     'status': {'artifacts': [], 'session': {'job': 'null', 'ims_job': 'null', 'completion_time': 'null',
                                             'start_time': 'str', 'status': 'str', 'succeeded': 'str'}},
     'tags': {}, 'debug_on_failure': 'bool', 'logs': 'str'}
+# config-framework-service controllers/components.py: get_component_v3 (no state, configuration_status, logs)
+# and _patch_component_v3 (the stored record: state, no configuration_status); a new component as the
+# simulator's control route makes it (no tags, no state layers)
+COMPONENT = {'id': 'str', 'desired_config': 'str', 'enabled': 'bool', 'error_count': 'int', 'tags': {},
+             'configuration_status': 'str', 'logs': 'str'}
+COMPONENT_STORED = {'id': 'str', 'desired_config': 'str', 'enabled': 'bool', 'error_count': 'int', 'tags': {},
+                    'state': []}
 # bos src/bos/server/controllers/v2/sessiontemplates.py validate_sanitize_session_template
 TEMPLATE = {'name': 'str', 'tenant': 'null', 'enable_cfs': 'bool', 'cfs': {'configuration': 'str'},
             'boot_sets': {'compute': {'path': 'str', 'type': 'str', 'etag': 'str', 'arch': 'str',
@@ -127,6 +134,23 @@ def test_cfs_requests(api):
         ('GET', CFS + '/sessions/build-x86', None, 200, JSON, CFS_SESSION),
         ('DELETE', CFS + '/sessions/build-x86', None, 204, JSON, None),
         ('DELETE', c, None, 204, JSON, None),
+    ]
+    for case in cases:
+        check(api, *case)
+
+
+def test_cfs_component_requests(api, csm_sim):
+    c = CFS + '/components/' + X
+    csm_sim.add_cfs_component(X)
+    api.call('PUT', CFS + '/configurations/remote-ims-node', {'layers': [LAYER]})
+    cases = [
+        ('GET', CFS + '/components/x3000c0s19b3n0', None, 404, PROBLEM, CX_PROBLEM),  # cfs_component: read first
+        ('GET', c, None, 200, JSON, COMPONENT),
+        ('GET', CFS + '/configurations/remote-ims-node', None, 200, JSON, CONFIG),  # the configuration exists
+        ('PATCH', c, {'desired_config': 'remote-ims-node'}, 200, JSON, COMPONENT_STORED),
+        ('PATCH', c, {'desired_config': 'remote-ims-node', 'enabled': False}, 200, JSON, COMPONENT_STORED),
+        ('GET', c, None, 200, JSON, COMPONENT),  # read again after the PATCH
+        ('PATCH', CFS + '/components/x3000c0s19b3n0', {'enabled': True}, 404, PROBLEM, CX_PROBLEM),
     ]
     for case in cases:
         check(api, *case)

@@ -15,12 +15,9 @@ UNKNOWN = '0badc0de-0000-4000-8000-0000000000aa'  # a footprint of a job IMS doe
 
 @pytest.fixture(scope='module')
 def node(testbed):
-    n = Nodes(testbed)
-    try:
+    with Nodes(testbed) as n:
         n.up(NODE, XNAME, privileged=True)
         yield n
-    finally:
-        n.down()
 
 
 def footprint_of(job_id):

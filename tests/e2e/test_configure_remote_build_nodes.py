@@ -14,13 +14,10 @@ XNAMES = sorted(x for x, _arch in NODES.values())
 
 @pytest.fixture(scope='module')
 def arch_nodes(testbed):
-    n = Nodes(testbed)
-    try:
+    with Nodes(testbed) as n:
         for name, (xname, arch) in NODES.items():
             n.up(name, xname, arch=arch)
         yield n
-    finally:
-        n.down()
 
 
 def sessions_created(sim, service):

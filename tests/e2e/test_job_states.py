@@ -17,12 +17,9 @@ XNAME = XNAMES[0]
 
 @pytest.fixture(scope='module')
 def node(testbed):
-    n = Nodes(testbed)
-    try:
+    with Nodes(testbed) as n:
         n.up(NODE, XNAME, privileged=True)
         yield n
-    finally:
-        n.down()
 
 
 def findings(report):

@@ -12,7 +12,7 @@ import subprocess
 import pytest
 from ansible.release import __version__ as CORE
 
-from e2e_testbed import XNAMES, Nodes, node_state
+from e2e_testbed import XNAMES, Nodes, api, node_state
 
 PY36_IMAGE = 'localhost/csm-node-py36'
 NODE = 'guide25-py36-%d' % (os.getpid() % 100000)
@@ -24,18 +24,9 @@ NEW_CORE = tuple(int(p) for p in CORE.split('.')[:2]) >= (2, 17)
 def node(testbed):
     if subprocess.run(['podman', 'image', 'exists', PY36_IMAGE], check=False).returncode != 0:
         pytest.skip('%s was not built: podman_setup.sh found no Python 3.6 to copy (CSM_TESTBED_PY36)' % PY36_IMAGE)
-    n = Nodes(testbed)
-    try:
+    with Nodes(testbed) as n:
         n.up(NODE, X, image=PY36_IMAGE)
         yield n
-    finally:
-        n.down()
-
-
-def api(sim, method, path, body=None):
-    status, out = sim.request(method, path, body, headers={'Authorization': 'Bearer ' + sim.token()})
-    assert status == 200, (method, path, status, out)
-    return out
 
 
 def test_the_node_has_only_python_3_6(node):

@@ -52,12 +52,9 @@ def test_the_readme_marks_its_runnable_examples():
 @pytest.fixture(scope='module')
 def node(testbed):
     assert X in XNAMES
-    n = Nodes(testbed)
-    try:
+    with Nodes(testbed) as n:
         n.up(NODE, X)
         yield n
-    finally:
-        n.down()
 
 
 def run(cmd, env, cwd):

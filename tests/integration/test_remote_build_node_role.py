@@ -20,7 +20,7 @@ ROLE = os.path.join(COLLECTION, 'roles', 'remote_build_node')
 # Which entry point validates the variables each file reads.
 READERS = {
     'main': ['tasks/main.yml', 'vars/main.yml', 'tasks/credentials.yml', 'tasks/podman.yml',
-             'tasks/cache.yml', '../../playbooks/remote_build_node.yml'],
+             'tasks/cache.yml', 'tasks/cfs_check.yml', 'tasks/registered.yml', '../../playbooks/remote_build_node.yml'],
     'remove': ['tasks/remove.yml', 'vars/main.yml', 'tasks/credentials.yml',
                '../../playbooks/remove_remote_build_node.yml'],
     'connect': ['tasks/connect.yml', 'tasks/xname.yml', 'tasks/credentials.yml'],
@@ -28,7 +28,8 @@ READERS = {
 # Read by vars/main.yml for both entry points, meaningful to one only.
 SETUP_ONLY = {'remote_build_node_podman', 'remote_build_node_wait_timeout', 'remote_build_node_fail_on_error',
               'remote_build_node_min_free_gib', 'remote_build_node_warn_free_gib', 'remote_build_node_ssh_host',
-              'remote_build_node_ssh_port', 'remote_build_node_ims_private_key', 'remote_build_node_image_root_gib'}
+              'remote_build_node_ssh_port', 'remote_build_node_ims_private_key', 'remote_build_node_image_root_gib',
+              'remote_build_node_cfs_configuration'}
 REMOVE_ONLY = {'remote_build_node_remove_ims_key', 'remote_build_node_force', 'remote_build_node_drain_timeout',
                'remote_build_node_drain_poll_interval'}
 # The one fact the role publishes (README.md): written, not read from the user.

@@ -241,13 +241,45 @@ def register(app):
             del app.data['cfs_configurations'][name]
         return no_content()
 
-    # -- components (read-only view, so the in-use state is visible) --
+    # -- components (controllers/components.py; made by BOS boots or the control route below) --
     @app.route('GET', P + '/components/(?P<xname>[^/]+)')
     def get_component(app, req, xname):
         c = app.data['cfs_components'].get(xname)
         if c is None:
-            return problem(404, 'Component %s could not be found' % xname, title='Component not found')
-        return ok(c)
+            return component_404(xname)
+        return ok(component_view(app, c))
+
+    @app.route('PATCH', P + '/components/(?P<xname>[^/]+)')
+    def patch_component(app, req, xname):
+        try:
+            body = req.json()
+        except ValueError:
+            return problem(400, 'Request body is not valid JSON', title='Error parsing the data provided.')
+        err = _validate(body, '#/components/schemas/V3ComponentData')
+        if err:
+            return err
+        with app.lock:
+            c = app.data['cfs_components'].get(xname)
+            if c is None:
+                return component_404(xname)
+            patch = deepcopy(body)
+            # _set_auto_fields: a patch naming desired_config (even the same one) resets error_count
+            if 'error_count' not in patch and ('desired_config' in patch or patch.get('state') == []):
+                patch['error_count'] = 0
+            _patch_dict(c, patch)
+            c['id'] = xname
+            c['tags'] = dict((k, v) for k, v in (c.get('tags') or {}).items() if v)  # _tag_cleanup_handler
+            # the stored record: state kept, no configuration_status (computed only by GET)
+            return ok(deepcopy(c))
+
+    @app.route('POST', '/_sim/cfs/components', auth=False)
+    def add_component(app, req):
+        """Control route: the component cfs-hwsync-agent makes for a node HSM knows ({"id": xname, ...})."""
+        body = req.json()
+        with app.lock:
+            app.data['cfs_components'][body['id']] = new_component(body['id'], **dict(
+                (k, v) for k, v in body.items() if k != 'id'))
+        return ok(deepcopy(app.data['cfs_components'][body['id']]), 201)
 
     # -- sessions --
     @app.route('POST', P + '/sessions')
@@ -335,7 +367,41 @@ def session_404(name):
     return problem(404, 'Session %s could not be found' % name, title='Session not found.')
 
 
+def component_404(xname):
+    # controllers/components.py get_component_v3, _patch_component_v3
+    return problem(404, 'Component %s could not be found' % xname, title='Component not found.')
+
+
+def new_component(xname, **fields):
+    """A stored CFS component (V3ComponentData): no desired configuration, enabled, no state."""
+    c = {'id': xname, 'desired_config': '', 'enabled': True, 'error_count': 0, 'state': [], 'tags': {}}
+    c.update(fields)
+    return c
+
+
+def _patch_dict(orig, updates):
+    """dbutils/conversions.py patch_dict: dicts merged recursively, anything else replaced."""
+    for k, v in updates.items():
+        orig[k] = _patch_dict(orig.get(k) or {}, v) if isinstance(v, dict) else v
+    return orig
+
+
+def component_view(app, c):
+    """GET /v3/components/{id} without state_details: no state; configuration_status computed
+    (controllers/components.py _set_status); logs (_set_link). The simulator applies no configuration, so a component whose
+    desired configuration exists and has layers is pending; no or an unknown configuration, unconfigured."""
+    view = deepcopy(c)
+    state = view.pop('state', [])
+    config = app.data['cfs_configurations'].get(view.get('desired_config') or '')
+    if config is None or not config.get('layers'):
+        view['configuration_status'] = 'configured' if state else 'unconfigured'
+    else:
+        view['configuration_status'] = 'pending'
+    view['logs'] = 'ara.cmn.local/hosts?name=%s' % view['id']  # _set_link (option include_ara_links, default true)
+    return view
+
+
 def set_desired(app, xname, config_name):
     """BOS with enable_cfs: the booted node's CFS component references the configuration."""
-    app.data['cfs_components'][xname] = {'id': xname, 'desired_config': config_name,
-                                         'enabled': True, 'configuration_status': 'pending'}
+    c = app.data['cfs_components'].setdefault(xname, new_component(xname))
+    c.update(desired_config=config_name, enabled=True, error_count=0)

@@ -99,6 +99,12 @@ class Nodes(object):
             self.echo.write(out)
         return out
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.down()
+
     def down(self):
         """Remove the nodes started here (whatever fails, the others are still removed)."""
         for name in self.hosts:

@@ -159,6 +159,11 @@ class CsmSim(object):
         """A Kubernetes Secret ({key: text}); with readers (bearer tokens) any other caller gets 403."""
         return self._control('POST', 'k8s/secrets', dict(namespace=namespace, name=name, data=data, readers=readers))
 
+    def add_cfs_component(self, xname, **fields):
+        """A CFS component for the node (desired_config "", enabled, no state unless given), as cfs-hwsync-agent makes."""
+        fields['id'] = xname
+        return self._control('POST', 'cfs/components', fields)
+
     def expire_tokens(self):
         self._control('POST', 'tokens/expire')
 

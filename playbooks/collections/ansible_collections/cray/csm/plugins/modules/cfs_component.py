@@ -1,0 +1,1 @@
+../../../../../../../plugins/modules/cfs_component.py
