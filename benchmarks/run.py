@@ -383,7 +383,8 @@ def main():
     args.kinds = [x for x in args.kinds.split(',') if x]
     b = Bench(args)
     try:
-        ansible = b.sh([os.path.join(BIN, 'ansible'), '--version']).stdout.splitlines()[0]
+        ansible = [x for x in b.sh([os.path.join(BIN, 'ansible'), '--version']).stdout.splitlines()
+                   if x.startswith('ansible')][0]  # not a warning that python printed first
         load = os.getloadavg()
         b.out('# cray.csm benchmark, %s' % datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M UTC'))
         b.out()

@@ -30,6 +30,7 @@ import uuid
 import pytest
 
 from test_cfs_layer import AEE_CFG, BIN, cfs_env, layer  # noqa: F401 pylint: disable=unused-import # layer is a fixture
+from testbed.ceph_lock import ceph_exclusive
 from testbed.nodes import PODMAN_IMAGE, TESTBED, Nodes, free_port, nodes_sh, sh, write_yaml
 
 RUN = 'csm-reboot%d' % (os.getpid() % 100000)
@@ -67,13 +68,15 @@ def conf_value(path, key):
 
 @pytest.fixture(scope='module')
 def ceph():
+    """The test bed Ceph, this module's alone while it runs (testbed.ceph_lock)."""
     if os.geteuid() != 0 or not shutil.which('podman'):
         pytest.skip('needs root and podman (tests/testbed/podman_setup.sh)')
-    out = sh('bash', os.path.join(TESTBED, 'ceph.sh'), 'start', CEPH_DIR, timeout=900)
-    if out.returncode != 0 and not shutil.which('rbd'):
-        pytest.skip('Ceph packages not installable here (tests/testbed/ceph.sh start): ' + out.stdout[-600:])
-    assert out.returncode == 0, out.stdout
-    return CEPH_DIR
+    with ceph_exclusive(__name__):
+        out = sh('bash', os.path.join(TESTBED, 'ceph.sh'), 'start', CEPH_DIR, timeout=900)
+        if out.returncode != 0 and not shutil.which('rbd'):
+            pytest.skip('Ceph packages not installable here (tests/testbed/ceph.sh start): ' + out.stdout[-600:])
+        assert out.returncode == 0, out.stdout
+        yield CEPH_DIR
 
 
 @pytest.fixture(scope='module')

@@ -26,6 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 from testbed.ansible_env import NODE_RUN, ansible_env  # noqa: E402
+from testbed.ceph_lock import ceph_exclusive  # noqa: E402
 from testbed.nodes import COLL, Nodes, controller_key, setup, sh, write_yaml  # noqa: E402
 from testbed.sim import CsmSim  # noqa: E402
 
@@ -943,14 +944,17 @@ def main():
         return 1
     out = setup()
     assert out.returncode == 0, out.stdout
-    sweep = Sweep(args)
-    try:
-        for cls in SCENARIOS:
-            if args.only and cls.name not in args.only.split(','):
-                continue
-            sweep.sweep(cls)
-    finally:
-        sweep.cleanup()
+    with ceph_exclusive('crash sweep'):  # its nodes map RBDs of the test bed's one Ceph
+        out = sh('bash', os.path.join(HERE, '..', 'testbed', 'ceph.sh'), 'start', CEPH_DIR)
+        assert out.returncode == 0, 'tests/testbed/ceph.sh start failed:\n' + out.stdout
+        sweep = Sweep(args)
+        try:
+            for cls in SCENARIOS:
+                if args.only and cls.name not in args.only.split(','):
+                    continue
+                sweep.sweep(cls)
+        finally:
+            sweep.cleanup()
     print(table(sweep.results))
     failures = [f for r in sweep.results for f in r['failures']]
     for f in failures:

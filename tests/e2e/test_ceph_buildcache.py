@@ -22,6 +22,7 @@ import uuid
 import pytest
 
 from e2e_testbed import XNAMES, Nodes, fetch_cache_packages, sh
+from testbed.ceph_lock import ceph_exclusive
 from testbed.nodes import TESTBED
 
 _RUN = 'csm-e2e%d' % (os.getpid() % 100000)
@@ -66,8 +67,14 @@ def findmnt(target, cols):
 
 
 @pytest.fixture(scope='module')
-def ceph(testbed):
-    """The test bed Ceph: a running cluster is kept (tests/run starts one), else started and stopped here."""
+def ceph(testbed, request):
+    """The test bed Ceph, this module's alone while it runs (testbed.ceph_lock): a running cluster is kept
+    (tests/run starts one), else started and stopped here."""
+    with ceph_exclusive(request.module.__name__):
+        yield from _ceph()
+
+
+def _ceph():
     script = os.path.join(TESTBED, 'ceph.sh')
     out = sh('bash', script, 'start', CEPH_DIR)
     started = 'bootstrapping a new cluster' in out.stdout
