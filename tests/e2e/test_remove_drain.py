@@ -24,12 +24,16 @@ import pytest
 
 from e2e_testbed import XNAMES, Nodes, fetch_cache_packages, sh
 import test_ceph_buildcache
-from test_ceph_buildcache import CACHE, rbd
+from test_ceph_buildcache import rbd
 
 _RUN = 'csm-e2e%d' % (os.getpid() % 100000)
 NODE = _RUN + '-drain'
 X = XNAMES[0]
-IMAGE = 'kube/buildcache-' + NODE
+IMAGE_NAME = 'buildcache-' + NODE
+IMAGE = 'kube/' + IMAGE_NAME
+# This test's own image: under the role's default name (buildcache-<xname>, the xname other tests use too)
+# it would find the jobs' directories an earlier run of this test left on it (e2e runs on two cores).
+CACHE = dict(test_ceph_buildcache.CACHE, ceph_buildcache_image=IMAGE_NAME, ceph_buildcache_legacy_image='')
 FAST = {'remote_build_node_drain_poll_interval': '1'}
 # The test bed's Ceph (started and stopped here unless tests/run started it).
 ceph = test_ceph_buildcache.ceph
