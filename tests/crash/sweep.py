@@ -27,10 +27,9 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 from testbed.ansible_env import NODE_RUN, ansible_env  # noqa: E402
 from testbed.ceph_lock import ceph_exclusive  # noqa: E402
-from testbed.nodes import COLL, Nodes, controller_key, setup, sh, write_yaml  # noqa: E402
+from testbed.nodes import COLL, TESTBED, Nodes, controller_key, setup, sh, write_yaml  # noqa: E402
 from testbed.sim import CsmSim  # noqa: E402
 
-TESTBED = os.path.join(os.path.dirname(HERE), 'testbed')
 AEE_CFG = os.path.join(os.path.dirname(HERE), 'cfs_layer', 'aee-ansible.cfg')  # CFS's ansible.cfg
 CEPH_DIR = os.environ.get('CSM_CEPH_DIR', '/var/tmp/csm-ceph')
 RUN = 'crash%d' % (os.getpid() % 100000)   # names of this sweep's containers and RBD images
@@ -949,7 +948,7 @@ def main():
     out = setup()
     assert out.returncode == 0, out.stdout
     with ceph_exclusive('crash sweep'):  # its nodes map RBDs of the test bed's one Ceph
-        out = sh('bash', os.path.join(HERE, '..', 'testbed', 'ceph.sh'), 'start', CEPH_DIR)
+        out = sh('bash', os.path.join(TESTBED, 'ceph.sh'), 'start', CEPH_DIR)
         assert out.returncode == 0, 'tests/testbed/ceph.sh start failed:\n' + out.stdout
         sweep = Sweep(args)
         try:
