@@ -15,6 +15,16 @@ from testbed.ansible_env import NODE_RUN, ansible_env
 from testbed.nodes import controller_key, setup
 
 
+def pytest_collection_modifyitems(config, items):
+    """CSM_CEPH_TESTS=first or last (tests/run: first on one core, last on the core that runs e2e beside
+    it): the tests that hold the test-bed Ceph (fixture `ceph`, testbed.ceph_lock) run before or after the
+    others, so that the two cores' Ceph tests do not queue for the lock at the same time."""
+    order = os.environ.get('CSM_CEPH_TESTS')
+    if order in ('first', 'last'):
+        # sort is stable: the file order is kept within each part
+        items.sort(key=lambda item: ('ceph' in getattr(item, 'fixturenames', ())) != (order == 'first'))
+
+
 @pytest.fixture(scope='session')
 def testbed():
     """Podman and the node images (built once, reused); the controller's private key."""
