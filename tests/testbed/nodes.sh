@@ -88,7 +88,8 @@ cmd_up() {
         # No systemd on the machine's network (its ssh.service would listen on the machine's port 22):
         # bash as PID 1 makes host keys, runs sshd on 127.0.0.1:PORT, reaps orphans, ends on SIGTERM.
         net=(--network host --privileged --systemd=false --stop-signal TERM --label csm.testbed.hostnet=1)
-        cmd=(bash -c "trap 'exit 0' TERM; mkdir -p /run/sshd; ssh-keygen -A >/dev/null
+        cmd=(bash -c "trap 'exit 0' TERM; mkdir -p /run/sshd
+            test -f /etc/ssh/ssh_host_ed25519_key || ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key
             /usr/sbin/sshd -D -e -o ListenAddress=127.0.0.1 -p $port & wait")
     fi
     podman run -d --name "$name" --hostname "$name" --label "$LABEL=1" --label "csm.testbed.port=$port" \
