@@ -86,7 +86,7 @@ cmd_up() {
         # sshd binds the port itself here: on a busy port the SSH check would reach someone else.
         ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || die "127.0.0.1:$port is in use"
         # No systemd on the machine's network (its ssh.service would listen on the machine's port 22):
-        # bash as PID 1 makes host keys, runs sshd on 127.0.0.1:PORT, reaps orphans, ends on SIGTERM.
+        # bash as PID 1 makes its host key, runs sshd on 127.0.0.1:PORT, reaps orphans, ends on SIGTERM.
         net=(--network host --privileged --systemd=false --stop-signal TERM --label csm.testbed.hostnet=1)
         cmd=(bash -c "trap 'exit 0' TERM; mkdir -p /run/sshd
             test -f /etc/ssh/ssh_host_ed25519_key || ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key
