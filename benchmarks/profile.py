@@ -58,8 +58,7 @@ def main():
         inventory = b.nodes_up(args.nodes, bench.PODMAN_IMAGE)
         env = dict(b.env, CRAY_CSM_PROFILE_DIR=out,
                    PYTHONPATH=os.pathsep.join(x for x in (os.path.join(HERE, 'profiler'), b.env.get('PYTHONPATH')) if x))
-        b.sh([os.path.join(bench.BIN, 'ansible-playbook'), '-i', inventory, 'cray.csm.remote_build_node',
-              '-e', 'csm_api_gateway=' + b.sim.url, '-e', 'csm_kubeconfig=' + b.sim.kubeconfig], env=env)
+        b.playbook('cray.csm.remote_build_node', inventory, env=env)
         rows = summarize(out)
         total = sum(r['cpu'] for r in rows.values())
         workers = sum(r['cpu'] for t, r in rows.items() if not t.startswith('ansible-playbook itself'))

@@ -123,12 +123,12 @@ class Bench(object):
         p = self.sh(args, check=check, env=env)
         return time.time() - t, p
 
-    def playbook(self, name, inventory, extra=()):
+    def playbook(self, name, inventory, extra=(), env=None):
         args = [os.path.join(BIN, 'ansible-playbook'), '-i', inventory, name,
                 '-e', 'csm_api_gateway=' + self.sim.url, '-e', 'csm_kubeconfig=' + self.sim.kubeconfig]
         for e in extra:
             args += ['-e', e]
-        return self.timed(args)
+        return self.timed(args, env=env)
 
     def module(self, name, module_args):
         """One ad-hoc module call on localhost with a token given: the log then holds only its requests."""
