@@ -8,9 +8,10 @@
         res[0].log                     # the simulator requests that task 0 made
         res.output                     # everything ansible-playbook printed (stdout + stderr)
 
-Each task is registered (ignore_errors, so failures are returned too); after it, the simulator's request
-log is read on the controller, so every task gets the requests it made. All results are written once at
-the end (one module run: ansible-playbook is slow to start modules here).
+Each task is registered (ignore_errors, so failures are returned too); at the start of each task and of the
+last one, the harness callback (callback_plugins/csm_test_harness.py) reads the simulator's request log in
+ansible-playbook, so every task gets the requests it made; the last task (set_stats) hands the registered
+results to that callback, which writes them (no module process, no worker per log read).
 The connection options are set once with module_defaults group/cray.csm.csm (auth='secret' gives
 client_secret, auth='token' a token fetched from the simulator, auth=None neither).
 """
@@ -50,13 +51,12 @@ class PlaybookRun(list):
         self.output = output
 
 
-def _log_lookup(sim):
-    """The simulator's whole request log, read on the controller (a lookup: no module to start)."""
-    opts = ", ca_path='%s'" % sim.ca_path if sim.ca_path else ''
-    return "{{ lookup('ansible.builtin.url', '%s/_sim/log', split_lines=False%s) | from_json }}" % (sim.url, opts)
+CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'callback_plugins')
+END = 'csm_test_end'  # the register name of the last task, which hands the results to the callback
 
 
-def build_playbook(sim, tasks, outdir, auth='secret', defaults=None):
+def build_playbook(sim, tasks, auth='secret', defaults=None):
+    """The play, and the `register` names the harness callback marks (the test tasks' and the last task's)."""
     conn = {'api_gateway': sim.url, 'retries': 2}
     if sim.ca_path:
         conn['ca_path'] = sim.ca_path
@@ -65,35 +65,40 @@ def build_playbook(sim, tasks, outdir, auth='secret', defaults=None):
     elif auth == 'token':
         conn['token'] = sim.token()
     conn.update(defaults or {})
-    body = [{'ansible.builtin.set_fact': {'csm_test_log_start': _log_lookup(sim)}}]
+    body = []
     for i, task in enumerate(tasks):
         task = dict(task)
         task.setdefault('register', 'r%d' % i)
         task.setdefault('ignore_errors', True)
         body.append(task)
-        body.append({'ansible.builtin.set_fact': {'csm_test_log%d' % i: _log_lookup(sim)}})
-    # one file with every result and log snapshot; the snapshots are cut per task afterwards
-    everything = '{{ {"results": [%s], "logs": [csm_test_log_start, %s]} | to_json }}' % (
-        ', '.join(t.get('register', 'r%d' % i) for i, t in enumerate(tasks)),
-        ', '.join('csm_test_log%d' % i for i in range(len(tasks))))
-    body.append({'ansible.builtin.copy': {'content': everything, 'dest': os.path.join(outdir, 'results.json')},
-                 'check_mode': False, 'diff': False, 'no_log': True})
-    return [{'hosts': 'localhost', 'gather_facts': False,
-             'module_defaults': {'group/cray.csm.csm': conn}, 'tasks': body}]
+    marks = [t['register'] for t in body] + [END]
+    # set_stats is an action only (no module process, nothing printed); callback_plugins/csm_test_harness.py
+    # writes what it hands over, with the log it read at the start of each task.
+    body.append({'ansible.builtin.set_stats': {'data': {'csm_test_results': '{{ [%s] | to_json }}' % ', '.join(marks[:-1])},
+                                               'per_host': False, 'aggregate': False},
+                 'register': END, 'check_mode': False, 'no_log': True})
+    # module_defaults first, several lines above the first task: ansible-core 2.19 prints the two lines above
+    # a failed task (its origin), where a token or secret would otherwise be.
+    return [{'module_defaults': {'group/cray.csm.csm': conn}, 'hosts': 'localhost', 'gather_facts': False,
+             'tasks': body}], marks
 
 
 def run_playbook(sim, tasks, workdir, auth='secret', defaults=None, args=(), env=None, check_spec=True):
     """Run tasks in one playbook; every CSM request they made must be one the upstream spec defines."""
     os.makedirs(workdir, exist_ok=True)
     path = os.path.join(workdir, 'play.yml')
+    play, marks = build_playbook(sim, tasks, auth, defaults)
     with open(path, 'w') as f:
-        yaml.safe_dump(build_playbook(sim, tasks, workdir, auth, defaults), f, default_flow_style=False)
-    environ = ansible_env(workdir, python_interpreter=sys.executable, deprecation_warnings='0')
+        yaml.safe_dump(play, f, default_flow_style=False, sort_keys=False)
+    result_file = os.path.join(workdir, 'results.json')
+    environ = ansible_env(workdir, python_interpreter=sys.executable, deprecation_warnings='0',
+                          callback_plugins=CALLBACKS, callbacks_enabled='csm_test_harness')
+    environ.update(CSM_TEST_SIM_LOG=sim.url + '/_sim/log', CSM_TEST_SIM_CA=sim.ca_path or '',
+                   CSM_TEST_MARKS=','.join(marks), CSM_TEST_RESULTS=result_file)
     environ.update(env or {})
     cmd = [os.path.join(BIN, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', path] + list(args)
     proc = subprocess.run(cmd, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
                           env=environ, cwd=workdir, timeout=600)
-    result_file = os.path.join(workdir, 'results.json')
     if not os.path.exists(result_file):
         raise AssertionError('ansible-playbook did not finish (rc %s):\n%s' % (proc.returncode, proc.stdout[-6000:]))
     with open(result_file) as f:
