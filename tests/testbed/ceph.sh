@@ -215,7 +215,7 @@ cmd_start() {
         # running is rebuilt from scratch (new fsid and keys). Only our own layout is removed.
         if [ -e "$DCONF" ]; then
             cmd_stop
-            rm -rf "$DIR/etc" "$DIR/run" "$DIR/log" "$DIR/mon.a" "$DIR/mgr.x" "$DIR/osd.0" \
+            rm -rf "${DIR:?}/etc" "$DIR/run" "$DIR/log" "$DIR/mon.a" "$DIR/mgr.x" "$DIR/osd.0" \
                 "$DIR/bootstrap" "$DIR/crash" "$DCONF" "$DIR/.bootstrapped"
         elif [ -d "$DIR" ] && [ -n "$(ls -A "$DIR")" ]; then
             die "$DIR exists, is not empty and is not a test bed Ceph directory: pick another DATA_DIR"
@@ -244,8 +244,7 @@ cmd_stop() {
         [ -n "$pid" ] || continue
         kill -TERM "$pid" && pids+=("$pid") && log "stopping $name (pid $pid)"
     done
-    local i
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
         local alive=0
         for pid in "${pids[@]}"; do
             if kill -0 "$pid" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null; then

@@ -58,7 +58,7 @@ release_node() {  # name
 
 cmd_up() {
     local name=${1:-} port=${2:-}
-    [ -n "$name" ] && [ -n "$port" ] || usage
+    if [ -z "$name" ] || [ -z "$port" ]; then usage; fi
     shift 2
     # /var/lib/containers is an anonymous volume: podman inside the node cannot put its
     # overlay storage on the container's own overlay root.
@@ -106,9 +106,8 @@ if [ "\$#" -eq 1 ] && [ "\$1" = "-i" ]; then echo $arch; exit 0; fi
 exec /bin/uname "\$@"
 EOF
     fi
-    local i
     # 60 s: on a loaded 2-CPU machine a node's first sshd start (host keys made at boot) took over 30 s.
-    for i in $(seq 1 120); do
+    for _ in $(seq 1 120); do
         if ssh_ok "$port" "$name"; then
             echo "nodes.sh: $name up: ssh -i $KEY -p $port root@127.0.0.1"
             return

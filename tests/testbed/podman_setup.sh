@@ -80,7 +80,8 @@ build_base() {
     fi
     # The raw debootstrap tree is cached (keyed by suite and package list); the
     # customization below is cheap and reapplied at every build.
-    local tarball="$CACHE/debootstrap-$SUITE-$(echo "$INCLUDE" | md5sum | cut -c1-8).tar" rootfs
+    local tarball rootfs
+    tarball="$CACHE/debootstrap-$SUITE-$(echo "$INCLUDE" | md5sum | cut -c1-8).tar"
     mkdir -p "$CACHE"
     rootfs=$(mktemp -d "$CACHE/rootfs.XXXXXX")
     if [ -s "$tarball" ]; then
