@@ -71,7 +71,7 @@ def _open_socket(paramiko, host, port, timeout):
     except (socket.timeout, socket.gaierror):
         raise
     except socket.error as e:
-        raise paramiko.ssh_exception.NoValidConnectionsError({(host, port): e})
+        raise paramiko.ssh_exception.NoValidConnectionsError({(host, port): e}) from e
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return sock
 

@@ -5,6 +5,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import importlib
+import socket
 
 import pytest
 
@@ -23,6 +24,24 @@ def pem(kind):
            'rsa': lambda: rsa.generate_private_key(65537, 2048)}[kind]()
     fmt = serialization.PrivateFormat.OpenSSH if kind == 'ed25519' else serialization.PrivateFormat.TraditionalOpenSSL
     return key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption()).decode()
+
+
+def test_preflight_socket_sends_at_once_and_words_a_refusal_as_paramiko():
+    paramiko = pf.load_paramiko()
+    server = socket.socket()
+    server.bind(('127.0.0.1', 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+    try:
+        sock = pf._open_socket(paramiko, '127.0.0.1', port, 5)
+        # Nagle off: each SSH command would otherwise wait for the node's delayed ACK
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        sock.close()
+    finally:
+        server.close()
+    with pytest.raises(paramiko.ssh_exception.NoValidConnectionsError) as e:
+        pf._open_socket(paramiko, '127.0.0.1', port, 5)  # nothing listens there now
+    assert 'Unable to connect to port %d on 127.0.0.1' % port in str(e.value)
 
 
 @pytest.mark.parametrize('kind', ['ecdsa', 'ed25519', 'rsa'])
