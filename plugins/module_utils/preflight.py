@@ -64,11 +64,11 @@ class _AcceptUnknownHost(object):
 
 def _open_socket(paramiko, host, port, timeout):
     """The TCP connection for paramiko, with Nagle's algorithm off: with it on, each command's small packets
-    wait for the node's delayed ACK (about 40 ms per command here). A refused connection raises what
-    paramiko's own connect raises, so that sshStatus reads as IMS's."""
+    wait for the node's delayed ACK (about 40 ms per command here). Each failure raises what paramiko's own
+    connect raises, so that sshStatus reads as IMS's: a timeout or an unknown name as it is, a refusal wrapped."""
     try:
         sock = socket.create_connection((host, port), timeout)
-    except (socket.timeout, socket.gaierror):
+    except (socket.timeout, socket.gaierror):  # subclasses of socket.error: not wrapped
         raise
     except socket.error as e:
         raise paramiko.ssh_exception.NoValidConnectionsError({(host, port): e}) from e
