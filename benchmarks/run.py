@@ -210,7 +210,7 @@ class Bench(object):
         with open(path, 'w') as f:
             f.write('- hosts: all\n  gather_facts: false\n  tasks: []\n')
         runs = []
-        for _ in range(3):
+        for _unused in range(3):
             cpu0 = self.cpu_seconds()['controller']
             t, _p = self.timed([os.path.join(BIN, 'ansible-playbook'), '-i', inventory, path])
             runs.append((t, self.cpu_seconds()['controller'] - cpu0))
